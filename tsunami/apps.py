@@ -1,0 +1,24 @@
+"""App configuration: validates settings and connects the tracking receivers."""
+
+from django.apps import AppConfig
+from django.core.signals import setting_changed
+from django.utils.translation import gettext_lazy as _
+
+
+class TsunamiConfig(AppConfig):
+    """Tsunami records model events."""
+
+    name = "tsunami"
+    verbose_name = _("Tsunami events")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tsunami import checks, conf, receivers  # noqa: F401 - registers the checks
+
+        conf.validate()
+        receivers.patch_refresh_from_db()
+        receivers.connect()
+        setting_changed.connect(
+            receivers.reconnect_on_setting_changed,
+            dispatch_uid="tsunami.receivers.reconnect_on_setting_changed",
+        )

@@ -1,0 +1,5 @@
+"""Exceptions raised by tsunami."""
+
+
+class ImmutableEventError(Exception):
+    """Raised on an attempt to change or delete a recorded event."""

@@ -1,0 +1,363 @@
+"""Events and the objects they affect."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tsunami import tracking
+from tsunami.diff import MISSING, UNKNOWN, FieldChange
+from tsunami.exceptions import ImmutableEventError
+
+#: The characters an event type may contain: letters, digits, ``. - _ @ \ /``.
+EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9._@\\/-]+$"
+EVENT_TYPE_MAX_LENGTH = 200
+
+validate_event_type = RegexValidator(
+    EVENT_TYPE_PATTERN,
+    _("An event type may only contain letters, digits and the characters . - _ @ \\ /"),
+    code="invalid_event_type",
+)
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_IMMUTABLE = (
+    "Events are immutable: they cannot be changed or deleted. "
+    "Use Event.objects.filter(...).purge() to delete old events on purpose."
+)
+
+
+def _object_key(obj: models.Model) -> tuple[ContentType, str]:
+    if obj.pk is None:
+        raise ValueError(f"{obj!r} has no primary key, so it has no events.")
+    return ContentType.objects.get_for_model(obj), str(obj.pk)
+
+
+def _event_type_q(pattern: str) -> Q:
+    if not _GLOB_CHARS.search(pattern):
+        return Q(event_type=pattern)
+    prefix = _GLOB_CHARS.split(pattern, maxsplit=1)[0]
+    # The regex is exact; the prefix lets the database use the event-type index first.
+    regex = fnmatch.translate(pattern).replace("(?s:", "(", 1)
+    return Q(event_type__startswith=prefix, event_type__regex=regex)
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    """The query API of events; refuses ``update()`` and ``delete()``."""
+
+    def for_target(self, obj: models.Model) -> EventQuerySet:
+        """Return the events whose target is ``obj``."""
+        ctype, object_id = _object_key(obj)
+        return self.filter(target_ctype=ctype, target_id=object_id)
+
+    def for_object(self, obj: models.Model) -> EventQuerySet:
+        """Return the events that affect ``obj``, directly or through its aggregates."""
+        ctype, object_id = _object_key(obj)
+        return self.for_aggregate(ctype, object_id)
+
+    def for_aggregate(self, ctype: ContentType, object_id: Any) -> EventQuerySet:
+        """Return the events that have the object ``(ctype, object_id)`` as an aggregate."""
+        return self.filter(
+            pk__in=EventAggregate.objects.filter(
+                aggregate_ctype=ctype, aggregate_id=str(object_id)
+            ).values("event_id")
+        )
+
+    def of_type(self, *patterns: str) -> EventQuerySet:
+        """Return the events whose type matches any of ``patterns`` (globs like ``auth.user.*``)."""
+        query = Q()
+        for pattern in patterns:
+            query |= _event_type_q(pattern)
+        return self.filter(query) if patterns else self.none()
+
+    def by_user(self, user: Any) -> EventQuerySet:
+        """Return the events attributed to ``user``."""
+        return self.filter(user=user)
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableEventError(_IMMUTABLE)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableEventError(_IMMUTABLE)
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def purge(self) -> tuple[int, dict[str, int]]:
+        """Delete these events and their aggregates: the escape hatch for retention jobs."""
+        return super().delete()
+
+    purge.queryset_only = True  # type: ignore[attr-defined]
+
+
+class Event(models.Model):
+    """A change or other occurrence of interest that affects a model instance."""
+
+    id = models.BigAutoField(primary_key=True)
+    event_type = models.CharField(
+        _("event type"), max_length=EVENT_TYPE_MAX_LENGTH, validators=[validate_event_type]
+    )
+    target_ctype = models.ForeignKey(
+        ContentType,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("target type"),
+    )
+    target_id = models.CharField(_("target id"), max_length=255)
+    target = GenericForeignKey("target_ctype", "target_id")
+    data = models.JSONField(_("data"), encoder=DjangoJSONEncoder, default=dict, blank=True)
+    previous_data = models.JSONField(
+        _("previous values"),
+        encoder=DjangoJSONEncoder,
+        null=True,
+        blank=True,
+        help_text=_("The values the changed fields had before an update."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=True,
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=False)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="tsunami_event_created_idx"),
+            models.Index(
+                fields=["target_ctype", "target_id", "-created_at", "-id"],
+                name="tsunami_event_target_idx",
+            ),
+            models.Index(
+                fields=["event_type", "-created_at", "-id"], name="tsunami_event_type_idx"
+            ),
+            models.Index(fields=["user", "-created_at", "-id"], name="tsunami_event_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Validate and insert a new event with its aggregates; refuse to change one."""
+        if not self._state.adding:
+            raise ImmutableEventError(_IMMUTABLE)
+        self.full_clean_data()
+        if self.user_id is None and "user" not in self._state.fields_cache:
+            self.user = tracking.current_user()
+        target = self._state.fields_cache.get("target")
+        if target is None:
+            target = self.target
+        # Collected before the insert, so that a failing get_event_aggregates() writes nothing.
+        self._aggregate_keys = collect_aggregates(self.target_ctype_id, self.target_id, target)
+        using = kwargs.get("using") or self._state.db or "default"
+        with _atomic_unless_in_transaction(using):
+            super().save(*args, **kwargs)
+
+    save.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableEventError(_IMMUTABLE)
+
+    def get_absolute_url(self) -> str:
+        """Return the event's page in the timeline UI, or its admin page."""
+        try:
+            return reverse("tsunami:event", kwargs={"pk": self.pk})
+        except NoReverseMatch:
+            return reverse("admin:tsunami_event_change", args=[self.pk])
+
+    def full_clean_data(self) -> None:
+        """Validate the event type and check that ``data`` can be stored as JSON."""
+        if not isinstance(self.event_type, str) or not self.event_type:
+            raise ValidationError({"event_type": _("An event needs an event type.")})
+        if len(self.event_type) > EVENT_TYPE_MAX_LENGTH:
+            raise ValidationError(
+                {"event_type": _("An event type has at most %(max)d characters.")
+                 % {"max": EVENT_TYPE_MAX_LENGTH}}
+            )
+        try:
+            validate_event_type(self.event_type)
+        except ValidationError as error:
+            raise ValidationError({"event_type": error.messages}) from None
+        if self.target_ctype_id is None or self.target_id in (None, ""):
+            raise ValidationError({"target": _("An event needs a target object.")})
+        for name in ("data", "previous_data"):
+            check_json(getattr(self, name), name)
+
+    @property
+    def action(self) -> str:
+        """Return the last part of the event type (``created``, ``updated``, ...)."""
+        return self.event_type.rsplit(".", 1)[-1]
+
+    def changes(self) -> list[FieldChange]:
+        """Return the event's diff as ``(field, old, new)`` tuples.
+
+        ``old`` is ``MISSING`` for a created object, ``new`` is ``MISSING`` for a deleted
+        one, and ``old`` is ``UNKNOWN`` where an update did not record the previous value.
+        """
+        data = self.data if isinstance(self.data, dict) else {}
+        action = self.action
+        if action == "created":
+            return [FieldChange(field, MISSING, value) for field, value in data.items()]
+        if action == "deleted":
+            return [FieldChange(field, value, MISSING) for field, value in data.items()]
+        previous = self.previous_data if isinstance(self.previous_data, dict) else {}
+        return [
+            FieldChange(field, previous.get(field, UNKNOWN), value)
+            for field, value in data.items()
+        ]
+
+
+class EventAggregate(models.Model):
+    """An object that an event affects, directly (its target) or indirectly."""
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.ForeignKey(
+        Event,
+        models.CASCADE,
+        related_name="aggregates",
+        related_query_name="aggregate",
+        verbose_name=_("event"),
+    )
+    aggregate_ctype = models.ForeignKey(
+        ContentType, models.PROTECT, related_name="+", verbose_name=_("aggregate type")
+    )
+    aggregate_id = models.CharField(_("aggregate id"), max_length=255)
+    aggregate = GenericForeignKey("aggregate_ctype", "aggregate_id")
+    # A copy of the event's time, so that an object's history pages through one index.
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("event aggregate")
+        verbose_name_plural = _("event aggregates")
+        ordering = ("id",)
+        indexes = [
+            models.Index(
+                fields=["aggregate_ctype", "aggregate_id", "-created_at", "-event"],
+                name="tsunami_aggregate_object_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "aggregate_ctype", "aggregate_id"],
+                name="tsunami_aggregate_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aggregate_ctype_id}:{self.aggregate_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse to change an aggregate once written."""
+        if not self._state.adding:
+            raise ImmutableEventError(_IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableEventError(_IMMUTABLE)
+
+
+def check_json(value: Any, name: str = "data") -> None:
+    """Raise ``ValidationError`` unless ``value`` can be stored as JSON on every backend."""
+    try:
+        text = json.dumps(value, cls=DjangoJSONEncoder, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as error:
+        raise ValidationError({name: _("Event %(name)s is not JSON-serializable: %(error)s")
+                               % {"name": name, "error": error}}) from None
+    if "\x00" in text or "\\u0000" in text:
+        raise ValidationError({name: _("Event %(name)s may not contain NUL characters.")
+                               % {"name": name}})
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError({name: _("Event %(name)s contains a lone surrogate character.")
+                               % {"name": name}}) from None
+
+
+def collect_aggregates(
+    ctype_id: int, object_id: Any, target: models.Model | None
+) -> list[tuple[int, str]]:
+    """Return ``(content type id, object id)`` of the target and everything it aggregates into.
+
+    ``get_event_aggregates()`` is followed recursively; each object appears once, so
+    duplicates and cycles end the walk.
+    """
+    keys = [(ctype_id, str(object_id))]
+    seen = set(keys)
+    pending = [target] if target is not None else []
+    while pending:
+        obj = pending.pop(0)
+        get_aggregates = getattr(obj, "get_event_aggregates", None)
+        if get_aggregates is None:
+            continue
+        for aggregate in get_aggregates() or ():
+            if aggregate is None or aggregate.pk is None:
+                continue
+            key = (ContentType.objects.get_for_model(aggregate).pk, str(aggregate.pk))
+            if key not in seen:
+                seen.add(key)
+                keys.append(key)
+                pending.append(aggregate)
+    return keys
+
+
+def _atomic_unless_in_transaction(using: str) -> Any:
+    # Inside a transaction the event simply joins it (no savepoint round trips); in
+    # autocommit mode the event and its aggregates still commit together.
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block:
+        return _NULL_CONTEXT
+    return transaction.atomic(using=using)
+
+
+class _NullContext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NULL_CONTEXT = _NullContext()
+
+
+def _write_aggregates(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
+    if not created:
+        return
+    EventAggregate.objects.using(kwargs["using"]).bulk_create(
+        [
+            EventAggregate(
+                event=instance,
+                aggregate_ctype_id=ctype_id,
+                aggregate_id=object_id,
+                created_at=instance.created_at,
+            )
+            for ctype_id, object_id in instance._aggregate_keys
+        ]
+    )
+
+
+# Connected here, right after Event exists, so that it runs before any receiver of
+# Event's post_save that a project connects: listeners already see the aggregates.
+models.signals.post_save.connect(
+    _write_aggregates, sender=Event, dispatch_uid="tsunami.models.write_aggregates"
+)

@@ -1,0 +1,337 @@
+"""The functions connected to Django's model signals, and ``connect()``/``disconnect()``.
+
+Receivers are connected per tracked model (never for every model), so untracked models
+keep Django's fast paths, such as deleting without loading rows first.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models import signals
+
+from tsunami import conf, specs, tracking
+from tsunami.diff import normalize, to_json
+from tsunami.models import Event
+from tsunami.specs import ModelSpec, spec_for
+
+_UID = "tsunami.receivers"
+_M2M_STASH = "_tsunami_m2m"
+# through model -> the (declaring model, field) pairs it serves
+_through_fields: dict[type[models.Model], list[tuple[type[models.Model], Any]]] = defaultdict(
+    list
+)
+_connected: list[tuple[signals.ModelSignal, type[models.Model], str]] = []
+
+
+def _serialize(spec: ModelSpec, field: Any, value: Any) -> Any:
+    if field.name in spec.masked:
+        return conf.mask_value()
+    return to_json(normalize(field, value))
+
+
+def _state_of(instance: models.Model, spec: ModelSpec, state: dict[str, Any]) -> dict[str, Any]:
+    return {
+        field.name: _serialize(spec, field, state[field.attname])
+        for field in spec.fields
+        if field.attname in state
+    }
+
+
+def _changes(
+    instance: models.Model, spec: ModelSpec, update_fields: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the new and the previous values of the fields that changed."""
+    snapshot = tracking.get_snapshot(instance) or {}
+    state = instance.__dict__
+    data: dict[str, Any] = {}
+    previous: dict[str, Any] = {}
+    for field in spec.fields:
+        attname = field.attname
+        if attname not in state or (
+            update_fields is not None
+            and field.name not in update_fields
+            and attname not in update_fields
+        ):
+            continue
+        new = state[attname]
+        if attname in snapshot:
+            old = snapshot[attname]
+            if _equal(old, new):
+                continue
+            old, new = normalize(field, old), normalize(field, new)
+            if _equal(old, new):
+                continue
+            previous[field.name] = _serialize(spec, field, old)
+        data[field.name] = _serialize(spec, field, new)
+    return data, previous
+
+
+def _equal(old: Any, new: Any) -> bool:
+    try:
+        return bool(old is new or (type(old) is type(new) and old == new))
+    except Exception:  # noqa: BLE001 - a value that cannot be compared has changed
+        return False
+
+
+def _write_event(
+    instance: models.Model,
+    spec: ModelSpec,
+    action: str,
+    data: dict[str, Any],
+    previous: dict[str, Any] | None,
+    using: str,
+) -> None:
+    get_event_type = getattr(instance, "get_event_type", None)
+    event_type = get_event_type(data) if callable(get_event_type) else None
+    Event(
+        event_type=event_type or f"{spec.label}.{action}",
+        target=instance,
+        data=data,
+        previous_data=previous,
+    ).save(using=using)
+
+
+def _is_recording(instance: Any) -> bool:
+    return not tracking.is_suspended() and not tracking.is_muted(instance)
+
+
+def on_post_init(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """Remember the state the instance was loaded with (no query, no serialization)."""
+    tracking.take_snapshot(instance, spec_for(sender).mutable_attnames)
+
+
+def on_pre_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """Forget the snapshot of an instance built in code: its database row is unknown."""
+    if instance._state.adding:
+        tracking.forget_snapshot(instance)
+
+
+def on_post_save(
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    raw: bool = False,
+    using: str = "default",
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
+    """Record a created or updated event, then refresh the snapshot."""
+    spec = spec_for(sender)
+    if not raw and _is_recording(instance):
+        if created:
+            _write_event(instance, spec, "created", _state_of(instance, spec, instance.__dict__),
+                         None, using)
+        else:
+            data, previous = _changes(instance, spec, update_fields)
+            if data:
+                _write_event(instance, spec, "updated", data, previous, using)
+    tracking.take_snapshot(instance, spec.mutable_attnames)
+
+
+def on_post_delete(
+    sender: type[models.Model], instance: models.Model, using: str = "default", **kwargs: Any
+) -> None:
+    """Record a deleted event with the last known state of the instance."""
+    if not _is_recording(instance):
+        return
+    spec = spec_for(sender)
+    state = tracking.get_snapshot(instance) or instance.__dict__
+    _write_event(instance, spec, "deleted", _state_of(instance, spec, state), None, using)
+
+
+def on_user_pre_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """Stop events written during a user's deletion from referencing that user."""
+    tracking.note_user_deleted(instance.pk)
+
+
+def on_m2m_changed(
+    sender: type[models.Model],
+    instance: models.Model,
+    action: str,
+    reverse: bool,
+    pk_set: set[Any] | None,
+    using: str = "default",
+    **kwargs: Any,
+) -> None:
+    """Record an updated event with the field's new list on each declaring instance."""
+    if not _is_recording(instance):
+        return
+    for model, field in _through_fields.get(sender, ()):
+        if reverse or isinstance(instance, model):
+            _M2MChange(sender, model, field, instance, reverse, using).handle(action, pk_set)
+
+
+class _M2MChange:
+    """One many-to-many operation seen from the model that declares the field."""
+
+    def __init__(
+        self,
+        through: type[models.Model],
+        model: type[models.Model],
+        field: Any,
+        instance: models.Model,
+        reverse: bool,
+        using: str,
+    ) -> None:
+        self.model, self.field, self.instance, self.reverse, self.using = (
+            model, field, instance, reverse, using
+        )
+        self.through = through
+        source = through._meta.get_field(field.m2m_field_name())
+        target = through._meta.get_field(field.m2m_reverse_field_name())
+        self.source_attname, self.target_attname = source.attname, target.attname
+        # The value by which the through table refers to the other side's instance.
+        related = source if not reverse else target
+        self.instance_value = getattr(instance, related.target_field.attname)
+        self.owner_field_name = source.target_field.name
+        self.stash_key = (through, field.name)
+
+    def handle(self, action: str, pk_set: set[Any] | None) -> None:
+        stash = self.instance.__dict__.setdefault(_M2M_STASH, {})
+        if action in ("pre_remove", "pre_clear"):
+            stash[self.stash_key] = self._current_lists(pk_set if action == "pre_remove" else None)
+        elif action == "post_add" and pk_set:
+            after = self._current_lists(None if not self.reverse else pk_set)
+            self._record(self._lists_before_add(after, pk_set), after)
+        elif action in ("post_remove", "post_clear"):
+            before = stash.pop(self.stash_key, {})
+            self._record(before, self._lists_after_removal(before, pk_set, action))
+
+    def _current_lists(self, owners: set[Any] | None) -> dict[Any, set[Any]]:
+        """Return each declaring instance's related values, as in the database now."""
+        rows = self.through._base_manager.using(self.using)
+        if not self.reverse:
+            rows = rows.filter(**{self.source_attname: self.instance_value})
+        elif owners is not None:
+            rows = rows.filter(**{f"{self.source_attname}__in": owners})
+        else:
+            rows = rows.filter(
+                **{
+                    f"{self.source_attname}__in": self.through._base_manager.using(self.using)
+                    .filter(**{self.target_attname: self.instance_value})
+                    .values(self.source_attname)
+                }
+            )
+        lists: dict[Any, set[Any]] = defaultdict(set)
+        if not self.reverse:
+            lists[self.instance_value] = set()
+        for owner, value in rows.values_list(self.source_attname, self.target_attname):
+            lists[owner].add(value)
+        return lists
+
+    def _lists_before_add(
+        self, after: dict[Any, set[Any]], pk_set: set[Any]
+    ) -> dict[Any, set[Any]]:
+        added = pk_set if not self.reverse else {self.instance_value}
+        return {owner: values - added for owner, values in after.items()}
+
+    def _lists_after_removal(
+        self, before: dict[Any, set[Any]], pk_set: set[Any] | None, action: str
+    ) -> dict[Any, set[Any]]:
+        if action == "post_clear" and not self.reverse:
+            return {owner: set() for owner in before}
+        removed = (pk_set or set()) if not self.reverse else {self.instance_value}
+        return {owner: values - removed for owner, values in before.items()}
+
+    def _record(self, before: dict[Any, set[Any]], after: dict[Any, set[Any]]) -> None:
+        changed = [owner for owner in after if before.get(owner, set()) != after[owner]]
+        if not changed:
+            return
+        if self.reverse:
+            owners = self.model._base_manager.using(self.using).in_bulk(
+                changed, field_name=self.owner_field_name
+            )
+        else:
+            owners = {self.instance_value: self.instance}
+        spec = spec_for(self.model)
+        name = self.field.name
+        for owner_value in changed:
+            owner = owners.get(owner_value)
+            if owner is None or not _is_recording(owner):
+                continue
+            _write_event(
+                owner,
+                spec,
+                "updated",
+                {name: _sorted_json(after[owner_value])},
+                {name: _sorted_json(before.get(owner_value, set()))},
+                self.using,
+            )
+
+
+def _sorted_json(values: set[Any]) -> list[Any]:
+    return sorted((to_json(value) for value in values), key=lambda v: (str(type(v)), v))
+
+
+def _connect(signal: signals.ModelSignal, receiver: Any, sender: type[models.Model]) -> None:
+    uid = f"{_UID}.{receiver.__name__}.{sender._meta.label_lower}.{id(sender)}"
+    signal.connect(receiver, sender=sender, weak=False, dispatch_uid=uid)
+    _connected.append((signal, sender, uid))
+
+
+def connect() -> None:
+    """Connect the receivers for every tracked model under the current settings."""
+    disconnect()
+    for model in apps.get_models(include_auto_created=False):
+        if not conf.is_tracked(model):
+            continue
+        _connect(signals.post_init, on_post_init, model)
+        _connect(signals.pre_save, on_pre_save, model)
+        _connect(signals.post_save, on_post_save, model)
+        _connect(signals.post_delete, on_post_delete, model)
+        if model._meta.proxy:
+            continue
+        for field in spec_for(model).m2m_fields:
+            through = field.remote_field.through
+            if not _through_fields[through]:
+                _connect(signals.m2m_changed, on_m2m_changed, through)
+            _through_fields[through].append((model, field))
+    _connect(signals.pre_delete, on_user_pre_delete, apps.get_model(settings.AUTH_USER_MODEL))
+
+
+def disconnect() -> None:
+    """Disconnect every receiver that ``connect()`` connected."""
+    while _connected:
+        signal, sender, uid = _connected.pop()
+        signal.disconnect(sender=sender, dispatch_uid=uid)
+    _through_fields.clear()
+    specs.clear()
+
+
+def reconnect_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    """Follow ``override_settings`` of ``TSUNAMI`` and ``AUTH_USER_MODEL`` in tests."""
+    if setting in ("TSUNAMI", "AUTH_USER_MODEL"):
+        connect()
+
+
+def _refresh_with_snapshot(original: Any) -> Any:
+    @functools.wraps(original)
+    def refresh_from_db(self: models.Model, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if tracking.SNAPSHOT_ATTR not in self.__dict__:
+            return
+        fields = kwargs.get("fields", args[1] if len(args) > 1 else None)
+        spec = spec_for(type(self))
+        if fields is None:
+            attnames = {field.attname for field in spec.fields}
+        else:
+            names = set(fields)
+            attnames = {f.attname for f in spec.fields if f.name in names or f.attname in names}
+        tracking.refresh_snapshot(self, attnames, spec.mutable_attnames)
+
+    refresh_from_db.tsunami_wrapped = True  # type: ignore[attr-defined]
+    return refresh_from_db
+
+
+def patch_refresh_from_db() -> None:
+    """Keep snapshots true after ``refresh_from_db()``, for which Django sends no signal."""
+    if not getattr(models.Model.refresh_from_db, "tsunami_wrapped", False):
+        models.Model.refresh_from_db = _refresh_with_snapshot(  # type: ignore[method-assign]
+            models.Model.refresh_from_db
+        )

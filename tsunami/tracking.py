@@ -1,0 +1,221 @@
+"""Runtime state (acting user, suspension) and the snapshots that changes are diffed against.
+
+All per-request and per-block state lives in ``ContextVar``s set and reset with tokens,
+so it is safe for threads and asyncio alike and never leaks from one request into another.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from typing import Any, TypeVar
+
+from django.db import models
+from django.http import HttpRequest
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_UNSET: Any = object()
+
+_request: ContextVar[HttpRequest | None] = ContextVar("tsunami_request", default=None)
+_acting_user: ContextVar[Any] = ContextVar("tsunami_acting_user", default=_UNSET)
+_suspended: ContextVar[int] = ContextVar("tsunami_suspended", default=0)
+_deleted_users: ContextVar[frozenset[Any]] = ContextVar("tsunami_deleted_users", default=frozenset())
+
+#: The instance attribute that ``mute_signals_for`` sets.
+MUTE_SIGNALS_ATTR = "_mute_signals"
+#: The instance attribute that holds the state an instance was loaded or last saved with.
+SNAPSHOT_ATTR = "_tsunami_snapshot"
+
+
+class _ContextState:
+    """Base of the context managers that also decorate sync and async functions."""
+
+    def __init__(self) -> None:
+        self._tokens: list[Token[Any]] = []
+
+    def _enter(self) -> Token[Any]:
+        raise NotImplementedError
+
+    def _exit(self, token: Token[Any]) -> None:
+        raise NotImplementedError
+
+    def _copy(self) -> _ContextState:
+        raise NotImplementedError
+
+    def __enter__(self) -> None:
+        self._tokens.append(self._enter())
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit(self._tokens.pop())
+
+    def __call__(self, func: _F) -> _F:
+        # Each call gets its own copy, so one decorated function can run concurrently.
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_inner(*args: Any, **kwargs: Any) -> Any:
+                with self._copy():
+                    return await func(*args, **kwargs)
+
+            return async_inner  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            with self._copy():
+                return func(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+
+class suspend(_ContextState):  # noqa: N801 - used like a function, as contextlib's are
+    """Stop automatic events inside a block or a decorated function (sync or async).
+
+    Nestable; it only affects the current thread or asyncio task.
+    """
+
+    def _enter(self) -> Token[int]:
+        return _suspended.set(_suspended.get() + 1)
+
+    def _exit(self, token: Token[Any]) -> None:
+        _suspended.reset(token)
+
+    def _copy(self) -> suspend:
+        return suspend()
+
+
+class acting_user(_ContextState):  # noqa: N801
+    """Attribute the events created inside a block or decorated function to ``user``.
+
+    For scripts, management commands and task workers; ``None`` records no user even
+    inside a request.
+    """
+
+    def __init__(self, user: Any) -> None:
+        super().__init__()
+        self.user = user
+
+    def _enter(self) -> Token[Any]:
+        return _acting_user.set(self.user)
+
+    def _exit(self, token: Token[Any]) -> None:
+        _acting_user.reset(token)
+
+    def _copy(self) -> acting_user:
+        return acting_user(self.user)
+
+
+def is_suspended() -> bool:
+    """Tell whether automatic events are suspended in the current context."""
+    return _suspended.get() > 0
+
+
+@contextmanager
+def bound_request(request: HttpRequest) -> Iterator[None]:
+    """Make ``request`` the source of the acting user for the duration of the block."""
+    token = _request.set(request)
+    deleted_token = _deleted_users.set(frozenset())
+    try:
+        yield
+    finally:
+        _deleted_users.reset(deleted_token)
+        _request.reset(token)
+
+
+def current_user() -> Any:
+    """Return the user that new events are attributed to, or ``None``.
+
+    The request's user is read now, not when the request came in, so that a user that
+    authentication inside the view set (token authentication does this) is recorded.
+    """
+    user = _acting_user.get()
+    if user is _UNSET:
+        request = _request.get()
+        user = getattr(request, "user", None) if request is not None else None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    # A user deleted in this context (deleting their own account) cannot be referenced.
+    if user.pk is None or user.pk in _deleted_users.get():
+        return None
+    return user
+
+
+def note_user_deleted(pk: Any) -> None:
+    """Remember that the user ``pk`` is being deleted, so no new event references it."""
+    _deleted_users.set(_deleted_users.get() | {pk})
+
+
+@contextmanager
+def mute_signals_for(*instances: models.Model) -> Iterator[None]:
+    """Make receivers wrapped with ``mutable_signal_receiver`` ignore these instances."""
+    previous = [instance.__dict__.get(MUTE_SIGNALS_ATTR, _UNSET) for instance in instances]
+    for instance in instances:
+        setattr(instance, MUTE_SIGNALS_ATTR, True)
+    try:
+        yield
+    finally:
+        for instance, value in zip(instances, previous, strict=True):
+            if value is _UNSET:
+                instance.__dict__.pop(MUTE_SIGNALS_ATTR, None)
+            else:
+                setattr(instance, MUTE_SIGNALS_ATTR, value)
+
+
+def is_muted(instance: object) -> bool:
+    """Tell whether signals for ``instance`` are muted."""
+    return bool(getattr(instance, MUTE_SIGNALS_ATTR, False))
+
+
+def mutable_signal_receiver(receiver: _F) -> _F:
+    """Wrap a model-signal receiver so that it skips instances in ``mute_signals_for``."""
+
+    @functools.wraps(receiver)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if is_muted(kwargs.get("instance")):
+            return None
+        return receiver(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def take_snapshot(instance: models.Model, mutable_attnames: tuple[str, ...]) -> None:
+    """Remember the instance's current attribute values as the state to diff against.
+
+    A plain dict copy: it loads nothing and serializes nothing. Only values that can be
+    changed in place (JSON documents, lists) are copied deeply, so that in-place edits
+    still show up as changes.
+    """
+    state = instance.__dict__
+    snapshot = state.copy()
+    snapshot.pop(SNAPSHOT_ATTR, None)
+    for attname in mutable_attnames:
+        value = snapshot.get(attname)
+        if isinstance(value, dict | list):
+            snapshot[attname] = copy.deepcopy(value)
+    state[SNAPSHOT_ATTR] = snapshot
+
+
+def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
+    """Return the state the instance was loaded or last saved with, if known."""
+    return instance.__dict__.get(SNAPSHOT_ATTR)
+
+
+def forget_snapshot(instance: models.Model) -> None:
+    """Mark the instance's database state as unknown."""
+    instance.__dict__[SNAPSHOT_ATTR] = None
+
+
+def refresh_snapshot(instance: models.Model, attnames: set[str], mutable: tuple[str, ...]) -> None:
+    """Update the snapshot for fields just reloaded from the database."""
+    snapshot = get_snapshot(instance)
+    if snapshot is None:
+        take_snapshot(instance, mutable)
+        return
+    state = instance.__dict__
+    for attname in attnames:
+        if attname in state:
+            value = state[attname]
+            snapshot[attname] = copy.deepcopy(value) if attname in mutable else value
