@@ -60,14 +60,14 @@ _DATABASES = {
     },
     "postgres": {
         "ENGINE": "django.db.backends.postgresql",
-        "NAME": "tsunami",
+        "NAME": os.environ.get("TSUNAMI_TEST_DB_NAME", "tsunami"),
         "USER": os.environ.get("PGUSER", "postgres"),
         "HOST": os.environ.get("PGHOST", "127.0.0.1"),
         "PORT": os.environ.get("PGPORT", "5432"),
     },
     "mariadb": {
         "ENGINE": "django.db.backends.mysql",
-        "NAME": "tsunami",
+        "NAME": os.environ.get("TSUNAMI_TEST_DB_NAME", "tsunami"),
         "USER": os.environ.get("MYSQL_USER", "root"),
         "PASSWORD": os.environ.get("MYSQL_PASSWORD", ""),
         "HOST": os.environ.get("MYSQL_HOST", "127.0.0.1"),
