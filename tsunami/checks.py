@@ -26,13 +26,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 def check_middleware_order(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Warn when the user-tracking middleware runs before authentication."""
     middleware = list(getattr(settings, "MIDDLEWARE", None) or ())
-    if _TRACKING in middleware and _AUTH in middleware:
-        if middleware.index(_TRACKING) < middleware.index(_AUTH):
-            return [
-                Warning(
-                    f"{_TRACKING} is installed before {_AUTH}.",
-                    hint="Move it after the authentication middleware, as the README says.",
-                    id="tsunami.W001",
-                )
-            ]
+    if (
+        _TRACKING in middleware
+        and _AUTH in middleware
+        and middleware.index(_TRACKING) < middleware.index(_AUTH)
+    ):
+        return [
+            Warning(
+                f"{_TRACKING} is installed before {_AUTH}.",
+                hint="Move it after the authentication middleware, as the README says.",
+                id="tsunami.W001",
+            )
+        ]
     return []

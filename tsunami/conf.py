@@ -133,8 +133,12 @@ def _predicate() -> Callable[[type[models.Model]], bool]:
     if predicate is None:
         return _default_is_tracked
     if isinstance(predicate, str):
-        return import_string(predicate)  # type: ignore[no-any-return]
-    return predicate  # type: ignore[no-any-return]
+        return import_string(predicate)
+    return predicate
+
+
+def _concrete(model: type[models.Model]) -> type[models.Model]:
+    return model._meta.concrete_model or model
 
 
 _tracked_cache: dict[type[models.Model], bool] = {}
@@ -148,7 +152,7 @@ def is_tracked(model: type[models.Model]) -> bool:
     except KeyError:
         pass
     opts = model._meta
-    concrete = opts.concrete_model
+    concrete = _concrete(model)
     tracked = not (
         opts.auto_created
         or concrete._meta.app_label in ALWAYS_EXCLUDED_APPS
@@ -167,7 +171,7 @@ def _fields_for(key: str, model: type[models.Model]) -> frozenset[str]:
     if key == "MASK_FIELDS":
         mapping[settings.AUTH_USER_MODEL.lower()] = ("password",)
     mapping.update((label.lower(), fields) for label, fields in get(key).items())
-    fields = frozenset(mapping.get(model._meta.concrete_model._meta.label_lower, ()))
+    fields = frozenset(mapping.get(_concrete(model)._meta.label_lower, ()))
     _field_cache[key, model] = fields
     return fields
 
@@ -184,12 +188,12 @@ def masked_fields(model: type[models.Model]) -> frozenset[str]:
 
 def mask_value() -> str:
     """Return what a masked value is recorded as."""
-    return get("MASK_VALUE")  # type: ignore[no-any-return]
+    return str(get("MASK_VALUE"))
 
 
 def replace_admin_history() -> bool:
     """Return whether every ModelAdmin's history view redirects to the object's events."""
-    return get("REPLACE_ADMIN_HISTORY")  # type: ignore[no-any-return]
+    return bool(get("REPLACE_ADMIN_HISTORY"))
 
 
 def clear_caches() -> None:

@@ -67,13 +67,17 @@ def to_json(value: Any) -> Any:
         return [to_json(item) for item in value]
     if isinstance(
         value,
-        datetime.datetime | datetime.date | datetime.time | datetime.timedelta | decimal.Decimal
+        datetime.datetime
+        | datetime.date
+        | datetime.time
+        | datetime.timedelta
+        | decimal.Decimal
         | uuid.UUID,
     ):
         try:
             return _ENCODER.default(value)
         except ValueError:  # an aware time has no ISO form in the serializer
-            return value.isoformat()
+            return str(value)
     if isinstance(value, models.Model):
         return to_json(value.pk)
     return str(value)
@@ -88,6 +92,8 @@ def normalize(field: models.Field[Any, Any], value: Any) -> Any:
     """
     if value is None or isinstance(field, models.JSONField):
         return value
+    if isinstance(value, FieldFile):
+        return value.name
     if isinstance(value, _PRIMITIVES + (float,)) and _is_native(field, value):
         return value
     try:
@@ -104,11 +110,20 @@ def _is_native(field: models.Field[Any, Any], value: Any) -> bool:
 
 
 _TEXT_TYPES = frozenset(
-    {"CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField",
-     "GenericIPAddressField", "IPAddressField"}
+    {
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+        "URLField",
+        "FilePathField",
+        "GenericIPAddressField",
+        "IPAddressField",
+    }
 )
-_CONVERTED_TYPES = frozenset({"DecimalField", "DateField", "DateTimeField", "TimeField",
-                              "DurationField", "UUIDField"})
+_CONVERTED_TYPES = frozenset(
+    {"DecimalField", "DateField", "DateTimeField", "TimeField", "DurationField", "UUIDField"}
+)
 
 
 def json_diff(old: Any, new: Any) -> list[tuple[str, Any, Any]]:

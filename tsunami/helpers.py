@@ -26,9 +26,9 @@ def _matcher(event_types: Iterable[str]) -> Callable[[str], bool]:
     return lambda event_type: event_type in exact or pattern.match(event_type) is not None
 
 
-def event_listener(*event_types: str, on_commit: bool = False, **kwargs: Any) -> Callable[
-    [Listener], Callable[..., None]
-]:
+def event_listener(
+    *event_types: str, on_commit: bool = False, **kwargs: Any
+) -> Callable[[Listener], Callable[..., None]]:
     """Register the decorated function as a listener for events of ``event_types``.
 
     Event types may be glob patterns such as ``"auth.user.*"``. With ``on_commit=True`` the
@@ -40,8 +40,9 @@ def event_listener(*event_types: str, on_commit: bool = False, **kwargs: Any) ->
 
     def decorator(listener: Listener) -> Callable[..., None]:
         @functools.wraps(listener)
-        def receiver(sender: type[Event], instance: Event, created: bool = True,
-                     **signal_kwargs: Any) -> None:
+        def receiver(
+            sender: type[Event], instance: Event, created: bool = True, **signal_kwargs: Any
+        ) -> None:
             if not created or not matches(instance.event_type):
                 return
             if on_commit:

@@ -30,6 +30,7 @@ def user_tracking(get_response: Callable[[HttpRequest], Any]) -> Callable[[HttpR
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
         with tracking.bound_request(request):
-            return get_response(request)  # type: ignore[no-any-return]
+            response: HttpResponseBase = get_response(request)
+            return response
 
     return middleware

@@ -175,9 +175,6 @@ class Event(models.Model):
 
     save.alters_data = True  # type: ignore[attr-defined]
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableEventError(_IMMUTABLE)
-
     def get_absolute_url(self) -> str:
         """Return the event's page in the timeline UI, or its admin page."""
         try:
@@ -185,14 +182,19 @@ class Event(models.Model):
         except NoReverseMatch:
             return reverse("admin:tsunami_event_change", args=[self.pk])
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableEventError(_IMMUTABLE)
+
     def full_clean_data(self) -> None:
         """Validate the event type and check that ``data`` can be stored as JSON."""
         if not isinstance(self.event_type, str) or not self.event_type:
             raise ValidationError({"event_type": _("An event needs an event type.")})
         if len(self.event_type) > EVENT_TYPE_MAX_LENGTH:
             raise ValidationError(
-                {"event_type": _("An event type has at most %(max)d characters.")
-                 % {"max": EVENT_TYPE_MAX_LENGTH}}
+                {
+                    "event_type": _("An event type has at most %(max)d characters.")
+                    % {"max": EVENT_TYPE_MAX_LENGTH}
+                }
             )
         try:
             validate_event_type(self.event_type)
@@ -222,8 +224,7 @@ class Event(models.Model):
             return [FieldChange(field, value, MISSING) for field, value in data.items()]
         previous = self.previous_data if isinstance(self.previous_data, dict) else {}
         return [
-            FieldChange(field, previous.get(field, UNKNOWN), value)
-            for field, value in data.items()
+            FieldChange(field, previous.get(field, UNKNOWN), value) for field, value in data.items()
         ]
 
 
@@ -281,16 +282,22 @@ def check_json(value: Any, name: str = "data") -> None:
     try:
         text = json.dumps(value, cls=DjangoJSONEncoder, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError) as error:
-        raise ValidationError({name: _("Event %(name)s is not JSON-serializable: %(error)s")
-                               % {"name": name, "error": error}}) from None
+        raise ValidationError(
+            {
+                name: _("Event %(name)s is not JSON-serializable: %(error)s")
+                % {"name": name, "error": error}
+            }
+        ) from None
     if "\x00" in text or "\\u0000" in text:
-        raise ValidationError({name: _("Event %(name)s may not contain NUL characters.")
-                               % {"name": name}})
+        raise ValidationError(
+            {name: _("Event %(name)s may not contain NUL characters.") % {"name": name}}
+        )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValidationError({name: _("Event %(name)s contains a lone surrogate character.")
-                               % {"name": name}}) from None
+        raise ValidationError(
+            {name: _("Event %(name)s contains a lone surrogate character.") % {"name": name}}
+        ) from None
 
 
 def collect_aggregates(

@@ -23,9 +23,7 @@ from tsunami.specs import ModelSpec, spec_for
 _UID = "tsunami.receivers"
 _M2M_STASH = "_tsunami_m2m"
 # through model -> the (declaring model, field) pairs it serves
-_through_fields: dict[type[models.Model], list[tuple[type[models.Model], Any]]] = defaultdict(
-    list
-)
+_through_fields: dict[type[models.Model], list[tuple[type[models.Model], Any]]] = defaultdict(list)
 _connected: list[tuple[signals.ModelSignal, type[models.Model], str]] = []
 
 
@@ -65,7 +63,7 @@ def _changes(
             if _equal(old, new):
                 continue
             old, new = normalize(field, old), normalize(field, new)
-            if _equal(old, new):
+            if _same_value(old, new):
                 continue
             previous[field.name] = _serialize(spec, field, old)
         data[field.name] = _serialize(spec, field, new)
@@ -73,10 +71,27 @@ def _changes(
 
 
 def _equal(old: Any, new: Any) -> bool:
+    """Compare raw attribute values strictly: ``1 == True`` is not the same value."""
     try:
         return bool(old is new or (type(old) is type(new) and old == new))
     except Exception:  # noqa: BLE001 - a value that cannot be compared has changed
         return False
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    """Compare values converted to the field's type (``Decimal("2.250")`` is ``"2.25"``)."""
+    try:
+        return bool(old == new)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _attnames(spec: ModelSpec, names: Any) -> set[str]:
+    """Return the attribute names of the fields called ``names`` (all fields for ``None``)."""
+    if names is None:
+        return {field.attname for field in spec.fields}
+    names = set(names)
+    return {f.attname for f in spec.fields if f.name in names or f.attname in names}
 
 
 def _write_event(
@@ -125,13 +140,18 @@ def on_post_save(
     spec = spec_for(sender)
     if not raw and _is_recording(instance):
         if created:
-            _write_event(instance, spec, "created", _state_of(instance, spec, instance.__dict__),
-                         None, using)
+            _write_event(
+                instance, spec, "created", _state_of(instance, spec, instance.__dict__), None, using
+            )
         else:
             data, previous = _changes(instance, spec, update_fields)
             if data:
                 _write_event(instance, spec, "updated", data, previous, using)
-    tracking.take_snapshot(instance, spec.mutable_attnames)
+    if update_fields is None or created:
+        tracking.take_snapshot(instance, spec.mutable_attnames)
+    else:
+        # Fields left out of update_fields were not saved: they still differ from the row.
+        tracking.refresh_snapshot(instance, _attnames(spec, update_fields), spec.mutable_attnames)
 
 
 def on_post_delete(
@@ -147,7 +167,7 @@ def on_post_delete(
 
 def on_user_pre_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     """Stop events written during a user's deletion from referencing that user."""
-    tracking.note_user_deleted(instance.pk)
+    tracking.note_user_deleted(instance)
 
 
 def on_m2m_changed(
@@ -180,11 +200,15 @@ class _M2MChange:
         using: str,
     ) -> None:
         self.model, self.field, self.instance, self.reverse, self.using = (
-            model, field, instance, reverse, using
+            model,
+            field,
+            instance,
+            reverse,
+            using,
         )
         self.through = through
-        source = through._meta.get_field(field.m2m_field_name())
-        target = through._meta.get_field(field.m2m_reverse_field_name())
+        source: Any = through._meta.get_field(field.m2m_field_name())
+        target: Any = through._meta.get_field(field.m2m_reverse_field_name())
         self.source_attname, self.target_attname = source.attname, target.attname
         # The value by which the through table refers to the other side's instance.
         related = source if not reverse else target
@@ -288,7 +312,7 @@ def connect() -> None:
         if model._meta.proxy:
             continue
         for field in spec_for(model).m2m_fields:
-            through = field.remote_field.through
+            through: Any = field.remote_field.through
             if not _through_fields[through]:
                 _connect(signals.m2m_changed, on_m2m_changed, through)
             _through_fields[through].append((model, field))
@@ -307,6 +331,7 @@ def disconnect() -> None:
 def reconnect_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
     """Follow ``override_settings`` of ``TSUNAMI`` and ``AUTH_USER_MODEL`` in tests."""
     if setting in ("TSUNAMI", "AUTH_USER_MODEL"):
+        conf.validate()
         connect()
 
 
@@ -318,12 +343,7 @@ def _refresh_with_snapshot(original: Any) -> Any:
             return
         fields = kwargs.get("fields", args[1] if len(args) > 1 else None)
         spec = spec_for(type(self))
-        if fields is None:
-            attnames = {field.attname for field in spec.fields}
-        else:
-            names = set(fields)
-            attnames = {f.attname for f in spec.fields if f.name in names or f.attname in names}
-        tracking.refresh_snapshot(self, attnames, spec.mutable_attnames)
+        tracking.refresh_snapshot(self, _attnames(spec, fields), spec.mutable_attnames)
 
     refresh_from_db.tsunami_wrapped = True  # type: ignore[attr-defined]
     return refresh_from_db

@@ -33,7 +33,7 @@ def spec_for(model: type[models.Model]) -> ModelSpec:
         return _specs[model]
     except KeyError:
         pass
-    opts = model._meta.concrete_model._meta
+    opts = (model._meta.concrete_model or model)._meta
     excluded = conf.excluded_fields(model)
     fields = tuple(
         field
@@ -47,9 +47,7 @@ def spec_for(model: type[models.Model]) -> ModelSpec:
         mutable_attnames=tuple(
             field.attname for field in fields if field.get_internal_type() in _MUTABLE_TYPES
         ),
-        m2m_fields=tuple(
-            field for field in opts.many_to_many if field.name not in excluded
-        ),
+        m2m_fields=tuple(field for field in opts.many_to_many if field.name not in excluded),
     )
     _specs[model] = spec
     return spec

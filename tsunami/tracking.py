@@ -23,7 +23,9 @@ _UNSET: Any = object()
 _request: ContextVar[HttpRequest | None] = ContextVar("tsunami_request", default=None)
 _acting_user: ContextVar[Any] = ContextVar("tsunami_acting_user", default=_UNSET)
 _suspended: ContextVar[int] = ContextVar("tsunami_suspended", default=0)
-_deleted_users: ContextVar[frozenset[Any]] = ContextVar("tsunami_deleted_users", default=frozenset())
+_deleted_users: ContextVar[frozenset[Any]] = ContextVar(
+    "tsunami_deleted_users", default=frozenset()
+)
 
 #: The instance attribute that ``mute_signals_for`` sets.
 MUTE_SIGNALS_ATTR = "_mute_signals"
@@ -35,12 +37,12 @@ class _ContextState:
     """Base of the context managers that also decorate sync and async functions."""
 
     def __init__(self) -> None:
-        self._tokens: list[Token[Any]] = []
+        self._tokens: list[Any] = []
 
-    def _enter(self) -> Token[Any]:
+    def _enter(self) -> Any:
         raise NotImplementedError
 
-    def _exit(self, token: Token[Any]) -> None:
+    def _exit(self, token: Any) -> None:
         raise NotImplementedError
 
     def _copy(self) -> _ContextState:
@@ -98,11 +100,13 @@ class acting_user(_ContextState):  # noqa: N801
         super().__init__()
         self.user = user
 
-    def _enter(self) -> Token[Any]:
-        return _acting_user.set(self.user)
+    def _enter(self) -> Any:
+        return _acting_user.set(self.user), _deleted_users.set(frozenset())
 
-    def _exit(self, token: Token[Any]) -> None:
-        _acting_user.reset(token)
+    def _exit(self, token: Any) -> None:
+        user_token, deleted_token = token
+        _deleted_users.reset(deleted_token)
+        _acting_user.reset(user_token)
 
     def _copy(self) -> acting_user:
         return acting_user(self.user)
@@ -143,9 +147,15 @@ def current_user() -> Any:
     return user
 
 
-def note_user_deleted(pk: Any) -> None:
-    """Remember that the user ``pk`` is being deleted, so no new event references it."""
-    _deleted_users.set(_deleted_users.get() | {pk})
+def note_user_deleted(user: Any) -> None:
+    """Stop attributing events to the acting user once that user is being deleted.
+
+    Scoped like the acting user itself (the request or the ``acting_user`` block), so a
+    primary key reused later is never mistaken for the deleted user.
+    """
+    acting = current_user()
+    if acting is not None and acting.pk == user.pk:
+        _deleted_users.set(_deleted_users.get() | {user.pk})
 
 
 @contextmanager

@@ -84,6 +84,9 @@ class Membership(models.Model):
     club = models.ForeignKey(Club, models.CASCADE)
     role = models.CharField(max_length=50, default="member")
 
+    def __str__(self):
+        return f"{self.person} in {self.club}"
+
     def get_event_aggregates(self):
         return (self.club, self.person)
 
@@ -139,6 +142,9 @@ class Ticket(models.Model):
 
     status = models.CharField(max_length=20, default="open")
 
+    def __str__(self):
+        return f"ticket {self.pk}"
+
     def get_event_type(self, diff):
         if diff.get("status") == "closed":
             return "tickets.closed"
@@ -150,11 +156,20 @@ class Note(models.Model):
 
     text = models.TextField()
 
+    def __str__(self):
+        return self.text
+
 
 class PinnedNote(Note):
     class Meta:
         proxy = True
 
+    def __str__(self):
+        return f"pinned: {self.text}"
+
 
 class Untracked(models.Model):
     name = models.CharField(max_length=50)
+
+    def __str__(self):
+        return self.name

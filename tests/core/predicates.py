@@ -1,0 +1,2 @@
+def only_cars(model):
+    return model._meta.model_name == "car"
