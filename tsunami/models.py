@@ -87,6 +87,12 @@ class EventQuerySet(models.QuerySet["Event"]):
         """Return the events attributed to ``user``."""
         return self.filter(user=user)
 
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Event]:
+        raise NotImplementedError(
+            "Events are validated and their aggregates written one by one: "
+            "use Event.objects.create() for each event."
+        )
+
     def update(self, **kwargs: Any) -> int:
         raise ImmutableEventError(_IMMUTABLE)
 

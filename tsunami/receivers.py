@@ -185,6 +185,9 @@ def on_m2m_changed(
     for model, field in _through_fields.get(sender, ()):
         if reverse or isinstance(instance, model):
             _M2MChange(sender, model, field, instance, reverse, using).handle(action, pk_set)
+        if not reverse and field.remote_field.symmetrical and isinstance(instance, model):
+            # Django also writes the mirror rows: the other side's lists change too.
+            _M2MChange(sender, model, field, instance, True, using).handle(action, pk_set)
 
 
 class _M2MChange:
@@ -214,7 +217,7 @@ class _M2MChange:
         related = source if not reverse else target
         self.instance_value = getattr(instance, related.target_field.attname)
         self.owner_field_name = source.target_field.name
-        self.stash_key = (through, field.name)
+        self.stash_key = (through, field.name, reverse)
 
     def handle(self, action: str, pk_set: set[Any] | None) -> None:
         stash = self.instance.__dict__.setdefault(_M2M_STASH, {})
@@ -222,6 +225,9 @@ class _M2MChange:
             stash[self.stash_key] = self._current_lists(pk_set if action == "pre_remove" else None)
         elif action == "post_add" and pk_set:
             after = self._current_lists(None if not self.reverse else pk_set)
+            if self.reverse:
+                # The mirror rows of a symmetrical relation are inserted after this signal.
+                after = {owner: values | {self.instance_value} for owner, values in after.items()}
             self._record(self._lists_before_add(after, pk_set), after)
         elif action in ("post_remove", "post_clear"):
             before = stash.pop(self.stash_key, {})
@@ -243,8 +249,8 @@ class _M2MChange:
                 }
             )
         lists: dict[Any, set[Any]] = defaultdict(set)
-        if not self.reverse:
-            lists[self.instance_value] = set()
+        for owner in [self.instance_value] if not self.reverse else owners or ():
+            lists[owner] = set()
         for owner, value in rows.values_list(self.source_attname, self.target_attname):
             lists[owner].add(value)
         return lists

@@ -113,9 +113,18 @@ def test_self_referential_relations():
         a = Person.objects.create(name="a")
         b = Person.objects.create(name="b")
     a.friends.add(b)
-    event = Event.objects.get(event_type="testapp.person.updated")
-    assert event.target_id == str(a.pk)
-    assert event.data == {"friends": [b.pk]}
+    updates = Event.objects.filter(event_type="testapp.person.updated").order_by("id")
+    assert [(e.target_id, e.data, e.previous_data) for e in updates] == [
+        (str(a.pk), {"friends": [b.pk]}, {"friends": []}),
+        (str(b.pk), {"friends": [a.pk]}, {"friends": []}),
+    ]
+    b.friends.remove(a)
+    b.friends.clear()
+    updates = Event.objects.filter(event_type="testapp.person.updated").order_by("id")
+    assert [(e.target_id, e.data) for e in updates[2:]] == [
+        (str(b.pk), {"friends": []}),
+        (str(a.pk), {"friends": []}),
+    ]
 
 
 def test_suspended_m2m_changes_record_nothing(setup):

@@ -239,3 +239,9 @@ def test_changes_yield_field_old_and_new():
     deleted = Event.objects.of_type("testapp.car.deleted").get()
     assert deleted.changes() == [("manufacturer", "VW", MISSING)]
     assert str(deleted) == f"testapp.car.deleted #{deleted.pk}"
+
+
+def test_bulk_create_is_refused_with_a_clear_error(car):
+    with pytest.raises(NotImplementedError, match="Event.objects.create"):
+        Event.objects.bulk_create([Event(event_type="cars.x", target=car)])
+    assert not Event.objects.exists()
