@@ -87,7 +87,7 @@ class EventQuerySet(models.QuerySet["Event"]):
         """Return the events attributed to ``user``."""
         return self.filter(user=user)
 
-    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Event]:
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Event]:  # type: ignore[override]
         raise NotImplementedError(
             "Events are validated and their aggregates written one by one: "
             "use Event.objects.create() for each event."
