@@ -1,0 +1,202 @@
+"""The timeline's filters; every one is a plain GET parameter."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from tsunami.models import EVENT_TYPE_MAX_LENGTH, EventQuerySet
+from tsunami.permissions import filterable_content_types, viewable_content_types
+
+MAX_EVENT_TYPE_PATTERNS = 20
+_EVENT_TYPE_GLOB = re.compile(r"[a-zA-Z0-9._@\\/*?\[\]!-]+")
+_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def content_type_label(ctype: ContentType) -> str:
+    """Return the ``app_label.model`` label by which the URLs name a content type."""
+    return f"{ctype.app_label}.{ctype.model}"
+
+
+class RepeatableTextInput(forms.TextInput):
+    """A text input that also accepts the parameter repeated (``?type=a&type=b``)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if isinstance(data, QueryDict):
+            values = [value for value in data.getlist(name) if value]
+            return ", ".join(values) if values else None
+        return super().value_from_datadict(data, files, name)
+
+
+class EventTypeField(forms.CharField):
+    """Event types or glob patterns (``auth.user.*``), separated by commas or spaces."""
+
+    widget = RepeatableTextInput
+
+    def clean(self, value: Any) -> list[str]:
+        text = super().clean(value)
+        patterns = [pattern for pattern in _SEPARATORS.split(text or "") if pattern]
+        if len(patterns) > MAX_EVENT_TYPE_PATTERNS:
+            raise forms.ValidationError(
+                _("Give at most %(max)d event types."), params={"max": MAX_EVENT_TYPE_PATTERNS}
+            )
+        for pattern in patterns:
+            if len(pattern) > EVENT_TYPE_MAX_LENGTH or not _EVENT_TYPE_GLOB.fullmatch(pattern):
+                raise forms.ValidationError(
+                    _("“%(pattern)s” is not an event type or a pattern such as auth.user.*"),
+                    params={"pattern": pattern},
+                )
+        return list(dict.fromkeys(patterns))
+
+
+class EventTypeFilter(django_filters.Filter):
+    """Keep the events whose type matches any of the given types or patterns."""
+
+    field_class = EventTypeField
+
+    def filter(self, qs: EventQuerySet, value: list[str]) -> EventQuerySet:
+        return qs.of_type(*value) if value else qs
+
+
+class EventFilterForm(forms.Form):
+    """Checks the filters that only make sense together."""
+
+    content_types: dict[str, ContentType]
+
+    def clean_aggregate(self) -> tuple[ContentType, str] | None:
+        value = self.cleaned_data.get("aggregate")
+        if not value:
+            return None
+        label, _sep, object_id = value.partition(":")
+        ctype = self.content_types.get(label.lower())
+        if ctype is None or not object_id:
+            raise forms.ValidationError(
+                _(
+                    "Give the object as app_label.model:id, for example testapp.car:42, "
+                    "of a model you may view."
+                )
+            )
+        return ctype, object_id
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("object") and not cleaned.get("model"):
+            self.add_error("object", _("Choose a target model to filter by object."))
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since >= until:
+            self.add_error("until", _("“Until” must be later than “since”."))
+        return cleaned
+
+
+def _text(placeholder: Any, **attrs: Any) -> forms.TextInput:
+    return forms.TextInput(attrs={"placeholder": placeholder, "autocomplete": "off", **attrs})
+
+
+def _datetime(name: str) -> forms.DateTimeInput:
+    return forms.DateTimeInput(
+        attrs={"type": "datetime-local", "id": f"tsunami-filter-{name}", "step": "1"},
+        format="%Y-%m-%dT%H:%M:%S",
+    )
+
+
+class EventFilterSet(django_filters.FilterSet):
+    """Filter events by user, event type, target model and object, aggregate and time."""
+
+    user = django_filters.CharFilter(
+        label=_("User"),
+        method="filter_user",
+        max_length=255,
+        widget=_text(_("username"), id="tsunami-filter-user", list="tsunami-user-options"),
+    )
+    type = EventTypeFilter(
+        label=_("Event types"),
+        max_length=MAX_EVENT_TYPE_PATTERNS * (EVENT_TYPE_MAX_LENGTH + 2),
+        widget=RepeatableTextInput(
+            attrs={
+                "id": "tsunami-filter-type",
+                "placeholder": "auth.user.*, testapp.car.updated",
+                "list": "tsunami-type-options",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    model = django_filters.ChoiceFilter(
+        label=_("Target model"),
+        method="filter_model",
+        empty_label=_("Any model"),
+        widget=forms.Select(attrs={"id": "tsunami-filter-model"}),
+    )
+    object = django_filters.CharFilter(
+        label=_("Target id"),
+        method="filter_object",
+        max_length=255,
+        widget=_text(_("primary key"), id="tsunami-filter-object"),
+    )
+    aggregate = django_filters.CharFilter(
+        label=_("Affecting object"),
+        method="filter_aggregate",
+        max_length=400,
+        widget=_text("app_label.model:id", id="tsunami-filter-aggregate"),
+    )
+    since = django_filters.DateTimeFilter(
+        label=_("Since"), field_name="created_at", lookup_expr="gte", widget=_datetime("since")
+    )
+    until = django_filters.DateTimeFilter(
+        label=_("Until"), field_name="created_at", lookup_expr="lt", widget=_datetime("until")
+    )
+
+    class Meta:
+        fields: list[str] = []
+        form = EventFilterForm
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        queryset: EventQuerySet | None = None,
+        *,
+        request: HttpRequest,
+        prefix: str | None = None,
+    ) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        filterable = filterable_content_types(request)
+        self.filters["model"].extra["choices"] = [
+            (content_type_label(ctype), f"{ctype.app_label} › {ctype.name}") for ctype in filterable
+        ]
+        self.content_types = {content_type_label(ctype): ctype for ctype in filterable}
+        viewable = viewable_content_types(request)
+        if viewable is not None:
+            # A model that is no longer tracked still has events: it may be an aggregate.
+            self.content_types.update((content_type_label(ctype), ctype) for ctype in viewable)
+
+    @property
+    def form(self) -> EventFilterForm:
+        form: EventFilterForm = super().form
+        form.content_types = self.content_types
+        return form
+
+    def filter_user(self, queryset: EventQuerySet, name: str, value: str) -> EventQuerySet:
+        """Keep the events of the user with this username."""
+        field = get_user_model().USERNAME_FIELD
+        return queryset.filter(**{f"user__{field}": value})
+
+    def filter_model(self, queryset: EventQuerySet, name: str, value: str) -> EventQuerySet:
+        """Keep the events whose target is an instance of this model."""
+        return queryset.filter(target_ctype=self.content_types[value])
+
+    def filter_object(self, queryset: EventQuerySet, name: str, value: str) -> EventQuerySet:
+        """Keep the events whose target has this primary key (with the model filter)."""
+        return queryset.filter(target_id=value)
+
+    def filter_aggregate(
+        self, queryset: EventQuerySet, name: str, value: tuple[ContentType, str]
+    ) -> EventQuerySet:
+        """Keep the events that affect this object, directly or through its parts."""
+        ctype, object_id = value
+        return queryset.for_aggregate(ctype, object_id)
