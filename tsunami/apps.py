@@ -22,3 +22,7 @@ class TsunamiConfig(AppConfig):
             receivers.reconnect_on_setting_changed,
             dispatch_uid="tsunami.receivers.reconnect_on_setting_changed",
         )
+        if self.apps is not None and self.apps.is_installed("django.contrib.admin"):
+            from tsunami.admin import install_history_redirect
+
+            install_history_redirect()
