@@ -270,7 +270,9 @@ class _M2MChange:
         return {owner: values - removed for owner, values in before.items()}
 
     def _record(self, before: dict[Any, set[Any]], after: dict[Any, set[Any]]) -> None:
-        changed = [owner for owner in after if before.get(owner, set()) != after[owner]]
+        changed = sorted(
+            (owner for owner in after if before.get(owner, set()) != after[owner]), key=_json_key
+        )
         if not changed:
             return
         if self.reverse:
@@ -295,8 +297,13 @@ class _M2MChange:
             )
 
 
+def _json_key(value: Any) -> tuple[str, Any]:
+    value = to_json(value)
+    return str(type(value)), value
+
+
 def _sorted_json(values: set[Any]) -> list[Any]:
-    return sorted((to_json(value) for value in values), key=lambda v: (str(type(v)), v))
+    return sorted((to_json(value) for value in values), key=_json_key)
 
 
 def _connect(signal: signals.ModelSignal, receiver: Any, sender: type[models.Model]) -> None:

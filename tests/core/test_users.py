@@ -2,7 +2,9 @@ import asyncio
 import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import AsyncClient, Client
 
 from tests.testapp.models import Car
@@ -63,7 +65,10 @@ def test_async_requests_are_attributed_to_their_user(car, user):
     async def run():
         client = AsyncClient()
         await client.aforce_login(user)
-        return await client.get(f"/cars/{car.pk}/async-rename/?manufacturer=VW")
+        response = await client.get(f"/cars/{car.pk}/async-rename/?manufacturer=VW")
+        # The handler's thread opened its own connection; close it before teardown.
+        await sync_to_async(lambda: connection.close())()
+        return response
 
     response = asyncio.run(run())
     assert response.status_code == 200
