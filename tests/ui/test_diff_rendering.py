@@ -139,4 +139,8 @@ def test_summary_names_the_changed_fields(db):
     book.title = "u"
     book.price = "2.00"
     book.save()
-    assert summary(Event.objects.get(event_type="testapp.book.updated")) == "Title, Price"
+    # The order is the database's (PostgreSQL's jsonb sorts the keys).
+    assert set(summary(Event.objects.get(event_type="testapp.book.updated")).split(", ")) == {
+        "Title",
+        "Price",
+    }

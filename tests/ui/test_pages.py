@@ -49,20 +49,27 @@ def test_event_page_links_the_aggregates_to_their_histories(root_client, garage)
     ]
 
 
-def test_event_page_links_the_admin_when_the_model_is_registered(root_client, db):
+def test_event_and_history_pages_link_the_admin_when_the_model_is_registered(root_client, db):
     from django.contrib import admin
-
-    from tests.testapp.models import Ticket
 
     car = Car.objects.create(manufacturer="x")
     assert admin.site.is_registered(Car)
     response = root_client.get(Event.objects.for_target(car).get().get_absolute_url())
     assert response.context["target_admin_url"] == f"/admin/testapp/car/{car.pk}/change/"
-    assert 'href="/admin/testapp/car/' in response.content.decode()
-    ticket = Ticket.objects.create()
-    assert not admin.site.is_registered(Ticket)
-    response = root_client.get(Event.objects.for_target(ticket).get().get_absolute_url())
+    assert f'href="/admin/testapp/car/{car.pk}/change/"' in response.content.decode()
+    response = root_client.get(history("testapp", "car", car.pk))
+    assert f'href="/admin/testapp/car/{car.pk}/change/"' in response.content.decode()
+
+
+def test_no_admin_links_without_the_admin(root_client, db, settings):
+    settings.ROOT_URLCONF = "tests.ui.urls_without_admin"
+    car = Car.objects.create(manufacturer="x")
+    response = root_client.get(Event.objects.for_target(car).get().get_absolute_url())
+    assert response.status_code == 200
     assert response.context["target_admin_url"] is None
+    assert "/admin/" not in response.content.decode()
+    response = root_client.get(history("testapp", "car", car.pk))
+    assert response.context["admin_url"] is None
 
 
 def test_unknown_event_is_404(root_client, db):

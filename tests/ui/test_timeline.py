@@ -325,3 +325,47 @@ def test_events_of_a_model_that_no_longer_exists_are_listed_for_superusers(root_
 
 def test_head_requests_work(root_client, garage):
     assert root_client.head(URL).status_code == 200
+
+
+@pytest.mark.parametrize("cursor", ["-50000000000000000.5", "99999999999999999.1", "0.0"])
+def test_cursors_far_in_the_past_or_future_give_a_page_not_an_error(root_client, garage, cursor):
+    for key in ("after", "before"):
+        response = root_client.get(URL, {key: cursor})
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "pattern", ["*.car.*", "testapp.*.up*", "testapp.[ce]ar.*", "t?stapp.car.*"]
+)
+def test_globs_with_several_wildcards_match_on_every_database(root_client, garage, pattern):
+    response = root_client.get(URL, {"type": pattern})
+    assert response.status_code == 200
+    assert "testapp.car.updated" in {event.event_type for event in events_of(response)}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches", "misses"),
+    [
+        ("*.car.*", ["testapp.car.updated"], ["testapp.cart.updated"]),
+        ("a?c", ["abc"], ["ac", "abbc"]),
+        ("a[!b]c", ["axc"], ["abc"]),
+        ("a[b-d]", ["ac"], ["ae"]),
+        ("x[y", ["x[y"], ["xy"]),
+        ("a\\b*", ["a\\bc"], ["ab"]),
+        ("a.b-c/d@e*", ["a.b-c/d@ef"], ["aXb-c/d@e"]),
+    ],
+)
+def test_glob_regex_matches_like_fnmatch(pattern, matches, misses):
+    import re
+
+    from tsunami.filters import glob_regex
+
+    regex = re.compile(glob_regex(pattern))
+    assert all(regex.search(value) for value in matches)
+    assert not any(regex.search(value) for value in misses)
+
+
+def test_an_invalid_character_range_is_a_400(root_client, db):
+    response = root_client.get(URL, {"type": "a[z-a]"})
+    assert response.status_code == 400
+    assert "is not an event type" in response.content.decode()

@@ -1,0 +1,3 @@
+from django.urls import include, path
+
+urlpatterns = [path("events/", include("tsunami.urls"))]
