@@ -1,0 +1,1 @@
+"""The benchmark of tsunami against plain Django and its peers: ``make bench``."""

@@ -1,0 +1,188 @@
+"""Benchmark tsunami against plain Django (and its peers, when installed): ``make bench``.
+
+Every contestant runs in a process of its own, on an empty database, once per repetition;
+the repetitions interleave the contestants so that a slow moment of the machine hits all
+of them alike. See ``python -m tests.bench --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.bench.plan import Sizes
+from tests.bench.report import Contestant, render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CONTESTANTS = {
+    "plain": Contestant("plain", "plain Django", "tests.bench.settings.plain", None),
+    "tsunami": Contestant("tsunami", "tsunami", "tests.bench.settings.with_tsunami", "tsunami"),
+    "auditlog": Contestant(
+        "auditlog", "django-auditlog", "tests.bench.settings.with_auditlog", "auditlog"
+    ),
+    "simple_history": Contestant(
+        "simple_history",
+        "django-simple-history",
+        "tests.bench.settings.with_simple_history",
+        "simple_history",
+    ),
+}
+BACKENDS = ("sqlite", "postgres")
+QUICK = Sizes(ops=100, warmup=5, counted=5, iterate_rows=2000, load_rows=200, load_passes=5)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short run: fewer rows, 2 reps")
+    parser.add_argument("--reps", type=int, help="repetitions (default 5, 2 with --quick)")
+    parser.add_argument("--ops", type=int, help="operations per write workload")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres")
+    parser.add_argument(
+        "--contestants",
+        default=",".join(CONTESTANTS),
+        help="plain is always included; others are skipped when not installed",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--profile-dir", type=Path, help="cProfile files of the first repetition")
+    return parser.parse_args(argv)
+
+
+def _contestants(names: str) -> list[Contestant]:
+    chosen = ["plain", *(name for name in names.split(",") if name and name != "plain")]
+    contestants = []
+    for name in chosen:
+        if name not in CONTESTANTS:
+            raise SystemExit(f"Unknown contestant {name!r}; known: {', '.join(CONTESTANTS)}")
+        contestant = CONTESTANTS[name]
+        if contestant.module and importlib.util.find_spec(contestant.module) is None:
+            print(f"note: {contestant.title} is not installed; skipped.", file=sys.stderr)
+            continue
+        contestants.append(contestant)
+    return contestants
+
+
+def _postgres_answers() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(
+            host=os.environ.get("PGHOST", "127.0.0.1"),
+            port=os.environ.get("PGPORT", "5432"),
+            user=os.environ.get("PGUSER", "postgres"),
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except Exception as error:  # noqa: BLE001 - any failure means: skip this backend
+        print(f"note: PostgreSQL is not reachable ({error}); skipped.", file=sys.stderr)
+        return False
+    return True
+
+
+def _backends(names: str) -> list[str]:
+    backends = []
+    for name in names.split(","):
+        if name not in BACKENDS:
+            raise SystemExit(f"Unknown backend {name!r}; known: {', '.join(BACKENDS)}")
+        if name == "postgres" and not _postgres_answers():
+            continue
+        backends.append(name)
+    return backends
+
+
+def _run_worker(
+    contestant: Contestant,
+    backend: str,
+    sizes: Sizes,
+    sqlite_path: Path,
+    profile_dir: Path | None,
+) -> dict[str, dict[str, float]]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": contestant.settings,
+        "TSUNAMI_BENCH_DB": backend,
+        "TSUNAMI_BENCH_SQLITE_PATH": str(sqlite_path),
+        "TSUNAMI_BENCH_DB_NAME": os.environ.get("TSUNAMI_BENCH_DB_NAME", "tsunami_bench"),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "tests.bench.worker",
+        "--sizes",
+        json.dumps(dataclasses.asdict(sizes)),
+    ]
+    if profile_dir:
+        command += ["--profile-dir", str(profile_dir / backend / contestant.key)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(
+            f"{contestant.title} on {backend} failed:\n{done.stderr.strip() or done.stdout}"
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print its table."""
+    args = _arguments(argv)
+    sizes = QUICK if args.quick else Sizes()
+    if args.ops:
+        sizes = dataclasses.replace(sizes, ops=args.ops)
+    reps = args.reps or (2 if args.quick else 5)
+    contestants = _contestants(args.contestants)
+    backends = _backends(args.backends)
+    # results[backend][contestant] = one {workload: {"seconds", "statements"}} per repetition
+    results: dict[str, dict[str, list[Any]]] = {
+        backend: {c.key: [] for c in contestants} for backend in backends
+    }
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="tsunami-bench-") as tmp:
+        for rep in range(reps):
+            for backend in backends:
+                shift = rep % len(contestants)
+                for contestant in contestants[shift:] + contestants[:shift]:
+                    began = time.monotonic()
+                    results[backend][contestant.key].append(
+                        _run_worker(
+                            contestant,
+                            backend,
+                            sizes,
+                            Path(tmp) / f"{contestant.key}-{rep}.sqlite3",
+                            args.profile_dir if rep == 0 else None,
+                        )
+                    )
+                    print(
+                        f"rep {rep + 1}/{reps} {backend:8} {contestant.title:22} "
+                        f"{time.monotonic() - began:5.1f}s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    environment = {
+        "python": platform.python_version(),
+        "django": _version("django"),
+        "cpus": os.cpu_count(),
+        "minutes": round((time.monotonic() - started) / 60, 1),
+    }
+    text, summary = render(results, contestants, sizes, reps, environment)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, **summary}, indent=2))
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
+if __name__ == "__main__":
+    main()

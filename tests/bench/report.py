@@ -1,0 +1,172 @@
+"""The benchmark's table: medians, ratios to plain Django, statements, and the goals."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from typing import Any, NamedTuple
+
+from tests.bench.plan import LOADS, WORKLOADS, WRITES, Sizes
+
+BACKEND_TITLES = {"sqlite": "SQLite (file)", "postgres": "PostgreSQL"}
+#: Issue 5's goals for tsunami: the highest ratio to plain Django.
+GOALS = {**dict.fromkeys(WRITES, 1.5), **dict.fromkeys(LOADS, 1.1)}
+
+
+class Contestant(NamedTuple):
+    """A way of running the benchmark app: plain Django, or with an audit app installed."""
+
+    key: str
+    title: str
+    settings: str
+    module: str | None
+
+
+def workload_titles(sizes: Sizes) -> dict[str, str]:
+    """Return the row title of each workload for these sizes."""
+    return {
+        "create": "create",
+        "update": "update",
+        "delete": "delete",
+        "fk_m2m": "FK + 2 m2m adds",
+        "iterate": f"iterate {_count(sizes.iterate_rows)} rows",
+        "load_only": f"{_count(sizes.load_rows)} rows via .only()",
+    }
+
+
+def _count(rows: int) -> str:
+    return f"{rows // 1000}k" if rows >= 1000 and rows % 1000 == 0 else str(rows)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 0.01:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds * 1_000_000:.0f} µs"
+
+
+def _statements(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def summarize(
+    results: dict[str, dict[str, list[Any]]], contestants: list[Contestant]
+) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """Return, per backend, contestant and workload: median time, median ratio, statements.
+
+    The ratio is the median of the per-repetition ratios, each taken against plain Django
+    in the same repetition (so both ran moments apart).
+    """
+    summary: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for backend, by_contestant in results.items():
+        plain = by_contestant["plain"]
+        summary[backend] = {}
+        for contestant in contestants:
+            runs = by_contestant[contestant.key]
+            summary[backend][contestant.key] = {
+                workload: {
+                    "seconds": statistics.median(run[workload]["seconds"] for run in runs),
+                    "ratio": statistics.median(
+                        run[workload]["seconds"] / base[workload]["seconds"]
+                        for run, base in zip(runs, plain, strict=True)
+                    ),
+                    "statements": statistics.median(run[workload]["statements"] for run in runs),
+                }
+                for workload in WORKLOADS
+            }
+    return summary
+
+
+def render(
+    results: dict[str, dict[str, list[Any]]],
+    contestants: list[Contestant],
+    sizes: Sizes,
+    reps: int,
+    environment: dict[str, Any],
+) -> tuple[str, dict[str, Any]]:
+    """Return the printed report and the summary it shows."""
+    summary = summarize(results, contestants)
+    titles = workload_titles(sizes)
+    lines = [
+        f"tsunami benchmark, {datetime.date.today().isoformat()}: Python {environment['python']}, "
+        f"Django {environment['django']}, {environment['cpus']} CPUs, "
+        f"{environment['minutes']} minutes",
+        f"{reps} repetitions, contestants interleaved, each in its own process on an empty "
+        "database.",
+        f"Writes: {sizes.ops} single-row operations, each in its own transaction.atomic(); "
+        f"loads: median of {sizes.iterate_passes} (iterate) and {sizes.load_passes} (.only()) "
+        "passes.",
+        "time/op: median over repetitions; x plain: median of per-repetition ratios to plain "
+        "Django; SQL/op: statements per operation (BEGIN included where Django sends it).",
+    ]
+    for backend in summary:
+        lines += [
+            "",
+            f"### {BACKEND_TITLES[backend]}",
+            "",
+            "| workload | contestant | time/op | x plain | SQL/op |",
+            "|---|---|--:|--:|--:|",
+        ]
+        for workload in WORKLOADS:
+            for contestant in contestants:
+                row = summary[backend][contestant.key][workload]
+                lines.append(
+                    f"| {titles[workload]} | {contestant.title} | {_duration(row['seconds'])} "
+                    f"| {row['ratio']:.2f}x | {_statements(row['statements'])} |"
+                )
+    lines += _matrix(summary, contestants, titles)
+    goals = _goals(summary, titles)
+    lines += ["", "### Goals (tsunami)", ""]
+    lines += [goal["line"] for goal in goals]
+    missed = sum(not goal["met"] for goal in goals)
+    lines.append(
+        f"\n{len(goals) - missed} of {len(goals)} goals met."
+        if goals
+        else "\nNo goals checked: tsunami did not run."
+    )
+    lines.append(
+        "UI scale (timeline, object history and admin pages at 10k vs 1M events): "
+        "not measured by this benchmark yet."
+    )
+    return "\n".join(lines), {"summary": summary, "goals": goals}
+
+
+def _matrix(
+    summary: dict[str, Any], contestants: list[Contestant], titles: dict[str, str]
+) -> list[str]:
+    backends = list(summary)
+    names = " / ".join(BACKEND_TITLES[backend].split(" ")[0] for backend in backends)
+    lines = [
+        "",
+        f"### Ratio to plain Django ({names})",
+        "",
+        "| | " + " | ".join(titles[w] for w in WORKLOADS) + " |",
+        "|---|" + "--:|" * len(WORKLOADS),
+    ]
+    for contestant in contestants[1:]:
+        cells = [
+            " / ".join(f"{summary[b][contestant.key][w]['ratio']:.2f}x" for b in backends)
+            for w in WORKLOADS
+        ]
+        lines.append(f"| {contestant.title} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _goals(summary: dict[str, Any], titles: dict[str, str]) -> list[dict[str, Any]]:
+    goals = []
+    for backend, by_contestant in summary.items():
+        if "tsunami" not in by_contestant:
+            continue
+        for workload in WORKLOADS:
+            ratio = by_contestant["tsunami"][workload]["ratio"]
+            met = ratio <= GOALS[workload]
+            goals.append(
+                {
+                    "backend": backend,
+                    "workload": workload,
+                    "ratio": ratio,
+                    "met": met,
+                    "line": f"- {BACKEND_TITLES[backend]}, {titles[workload]}: {ratio:.2f}x "
+                    f"(goal <= {GOALS[workload]}x) {'met' if met else 'MISSED'}",
+                }
+            )
+    return goals

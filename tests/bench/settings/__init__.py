@@ -1,0 +1,1 @@
+"""One settings module per contestant, so each runs in a process of its own."""

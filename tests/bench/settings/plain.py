@@ -1,0 +1,3 @@
+"""Plain Django: no audit app installed."""
+
+from tests.bench.settings.base import *  # noqa: F403

@@ -1,0 +1,74 @@
+"""Run the benchmark's quick mode on SQLite: every row is printed and statement counts hold.
+
+Timing is never asserted; the statement counts are what issue 5 promises.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bench.plan import LOADS, WORKLOADS
+
+ROOT = Path(__file__).resolve().parents[2]
+TITLES = (
+    "create",
+    "update",
+    "delete",
+    "FK + 2 m2m adds",
+    "iterate 2k rows",
+    "200 rows via .only()",
+)
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.bench",
+            "--quick",
+            "--reps=1",
+            "--ops=5",
+            "--backends=sqlite",
+            "--contestants=plain,tsunami",
+            f"--json={out}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, json.loads(out.read_text())["summary"]["sqlite"]
+
+
+def test_the_table_has_a_row_for_every_workload_and_contestant(bench):
+    table, _ = bench
+    for title in TITLES:
+        for contestant in ("plain Django", "tsunami"):
+            assert f"| {title} | {contestant} |" in table
+    assert "### Goals (tsunami)" in table
+    assert table.count("(goal <= ") == len(WORKLOADS)
+
+
+@pytest.mark.parametrize("workload", ["create", "update", "delete"])
+def test_a_tracked_write_adds_exactly_two_statements(bench, workload):
+    _, summary = bench
+    plain = summary["plain"][workload]["statements"]
+    assert summary["tsunami"][workload]["statements"] == plain + 2
+
+
+@pytest.mark.parametrize("workload", LOADS)
+def test_loading_tracked_rows_adds_no_statement(bench, workload):
+    _, summary = bench
+    assert summary["tsunami"][workload]["statements"] == summary["plain"][workload]["statements"]
+
+
+def test_many_to_many_adds_are_recorded_with_extra_statements(bench):
+    _, summary = bench
+    assert summary["tsunami"]["fk_m2m"]["statements"] > summary["plain"]["fk_m2m"]["statements"]

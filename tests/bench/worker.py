@@ -1,0 +1,63 @@
+"""One contestant on one database in a process of its own: ``python -m tests.bench.worker``.
+
+Starts from an empty database, runs every workload and prints the results as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+
+def _recreate_database() -> None:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        Path(database["NAME"]).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(
+        host=database["HOST"],
+        port=database["PORT"],
+        user=database["USER"],
+        password=database["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        name = database["NAME"]
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the workloads under ``DJANGO_SETTINGS_MODULE`` and print their results."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", required=True, help="the Sizes fields as JSON")
+    parser.add_argument("--profile-dir", type=Path, help="write a cProfile file per workload")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings.plain")
+
+    import django
+
+    _recreate_database()
+    django.setup()
+    from django.core.management import call_command
+
+    from tests.bench.plan import Sizes
+    from tests.bench.workloads import Runner
+
+    # Migrated apps first: the unmigrated benchmark app's history tables refer to auth_user.
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+    if args.profile_dir:
+        args.profile_dir.mkdir(parents=True, exist_ok=True)
+    results = Runner(Sizes(**json.loads(args.sizes)), args.profile_dir).run()
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
