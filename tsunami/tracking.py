@@ -204,8 +204,34 @@ def take_snapshot(instance: models.Model, mutable_attnames: tuple[str, ...]) -> 
     for attname in mutable_attnames:
         value = snapshot.get(attname)
         if isinstance(value, dict | list):
-            snapshot[attname] = copy.deepcopy(value)
+            snapshot[attname] = _copy_mutable(value)
     state[SNAPSHOT_ATTR] = snapshot
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _copy_json(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _SCALARS else _copy_json(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _SCALARS else _copy_json(v) for v in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
+
+
+def _copy_mutable(value: Any) -> Any:
+    """Return a deep copy of a JSON-like value, several times faster than ``copy.deepcopy``.
+
+    Loaded JSON holds only dicts, lists and scalars, which are copied directly; anything
+    else (and a value that refers to itself) goes through ``copy.deepcopy``.
+    """
+    try:
+        return _copy_json(value)
+    except RecursionError:
+        return copy.deepcopy(value)
 
 
 def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
@@ -228,4 +254,4 @@ def refresh_snapshot(instance: models.Model, attnames: set[str], mutable: tuple[
     for attname in attnames:
         if attname in state:
             value = state[attname]
-            snapshot[attname] = copy.deepcopy(value) if attname in mutable else value
+            snapshot[attname] = _copy_mutable(value) if attname in mutable else value
