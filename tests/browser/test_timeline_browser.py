@@ -196,6 +196,11 @@ def test_screenshots_of_the_timeline_and_a_history_page(page, live_server, tmp_p
         book = Book.objects.get()
         book.metadata = {"pages": 128, "tags": ["car", "repair"]}
         book.save()
+    # Older activity, so that the chart has a shape.
+    now = datetime.datetime.now(datetime.UTC)
+    for index in range(120):
+        at = now - datetime.timedelta(days=1 + (index * 7919 % 2900) / 100)
+        make_event(car, "garage.inspected", data={"mileage": 1000 + index}, at=at)
     page.set_viewport_size({"width": 1100, "height": 760})
     _open_timeline(page, live_server)
     page.screenshot(path=tmp_path / "timeline.png")
@@ -207,3 +212,31 @@ def test_screenshots_of_the_timeline_and_a_history_page(page, live_server, tmp_p
         if os.environ.get("TSUNAMI_SCREENSHOTS"):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(tmp_path / name, SCREENSHOTS / name)
+
+
+def test_pages_fit_a_phone_screen_and_follow_dark_mode(page, live_server):
+    car = _seed()
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.emulate_media(color_scheme="dark")
+    for path in ("/events/", f"/events/history/testapp/car/{car.pk}/"):
+        page.goto(live_server.url + path)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, path
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(13, 17, 23)", path
+    page.emulate_media(color_scheme="light")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+
+
+def test_keyboard_users_reach_the_filters_and_see_the_focus(page, live_server):
+    _seed()
+    _open_timeline(page, live_server)
+    page.keyboard.press("Tab")  # the skip link
+    assert page.evaluate("document.activeElement.className") == "tsunami-skip"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "tsunami-filter-user"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"

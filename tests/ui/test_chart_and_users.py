@@ -102,6 +102,7 @@ def test_user_suggestions_match_the_username_prefix(root_client, garage):
     assert response.status_code == 200
     assert response.content.decode().strip() == '<option value="bob">bob</option>'
     assert "no-store" in response["Cache-Control"]
+    assert "HX-Request" in response["Vary"]
 
 
 def test_user_suggestions_are_limited(root_client, db):
@@ -123,3 +124,16 @@ def test_user_suggestions_are_a_fixed_small_number_of_queries(
 ):
     with django_assert_max_num_queries(4):
         root_client.get(reverse("tsunami:user-suggestions"), {"user": "a"})
+
+
+def test_a_single_event_next_to_a_busy_bucket_stays_visible(db, now):
+    car = Car.objects.create(manufacturer="x")
+    for _ in range(200):
+        make_event(car, "shop.tick", at=now - datetime.timedelta(hours=1))
+    make_event(car, "shop.tick", at=now - datetime.timedelta(days=5))
+    chart = charts.activity(
+        Event.objects.filter(event_type="shop.tick"), since=None, until=None, now=now
+    )
+    heights = sorted(bar.height for bar in chart.bars if bar.count)
+    assert heights[0] == 2
+    assert heights[-1] == charts.HEIGHT - 4

@@ -29,6 +29,8 @@ def test_event_page_shows_the_diff_raw_json_and_links(root_client, garage):
     assert "&quot;manufacturer&quot;: &quot;Toyota&quot;" in content  # raw previous values
     assert f'href="{history("testapp", "car", car.pk)}"' in content
     assert "bob" in content
+    assert "HX-Request" in response["Vary"]
+    assert "private" in response["Cache-Control"]
 
 
 def test_event_page_links_the_aggregates_to_their_histories(root_client, garage):

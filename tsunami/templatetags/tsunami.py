@@ -150,9 +150,3 @@ def tsunami_json(value: Any) -> str:
 def event_diff(event: Event) -> dict[str, Any]:
     """Render the diff of ``event`` as a table of field, before and after."""
     return {"event": event, "rows": diff_rows(event), "custom": is_custom(event)}
-
-
-@register.filter
-def tsunami_field_summary(event: Event) -> str:
-    """Return the short list of the fields an event changed."""
-    return summary(event)

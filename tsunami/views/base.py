@@ -42,9 +42,14 @@ class PartialTemplateMixin:
         if context.get("errors"):
             kwargs.setdefault("status", 400)
         response: HttpResponse = super().render_to_response(context, **kwargs)  # type: ignore[misc]
-        patch_vary_headers(response, ("HX-Request", "HX-Target"))
-        add_never_cache_headers(response)
-        return response
+        return private_response(response)
+
+
+def private_response(response: HttpResponse) -> HttpResponse:
+    """Mark a page as varying with the htmx headers and never to be cached (it is private)."""
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    add_never_cache_headers(response)
+    return response
 
 
 def form_errors(form: Form) -> list[str]:

@@ -18,7 +18,13 @@ from tsunami.permissions import (
     visible_events,
 )
 from tsunami.tables import attach_targets, history_url, load_objects
-from tsunami.views.base import PER_PAGE, PartialTemplateMixin, admin_url, keyset_page
+from tsunami.views.base import (
+    PER_PAGE,
+    PartialTemplateMixin,
+    admin_url,
+    keyset_page,
+    private_response,
+)
 
 
 class EventView(EventViewerRequiredMixin, DetailView):
@@ -30,6 +36,10 @@ class EventView(EventViewerRequiredMixin, DetailView):
     def get_queryset(self) -> EventQuerySet:
         """Return the events the user may see; any other is a 404."""
         return visible_events(self.request)
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        """Render the page, private and varying with the htmx headers."""
+        return private_response(super().render_to_response(context, **kwargs))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         """Add the target, and the aggregates whose model the user may view."""

@@ -25,7 +25,13 @@ from tsunami.permissions import (
     visible_events,
 )
 from tsunami.tables import EventTable, attach_targets
-from tsunami.views.base import PER_PAGE, PartialTemplateMixin, form_errors, keyset_page
+from tsunami.views.base import (
+    PER_PAGE,
+    PartialTemplateMixin,
+    form_errors,
+    keyset_page,
+    private_response,
+)
 
 SORTS = {"-when": True, "when": False}
 DEFAULT_SORT = "-when"
@@ -145,6 +151,6 @@ class UserSuggestionsView(EventViewerRequiredMixin, View):
                     **{f"{field}__istartswith": term},
                 ).order_by(field)[:MAX_USER_SUGGESTIONS]
             )
-        response = render(request, "tsunami/partials/user_options.html", {"users": users})
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_response(
+            render(request, "tsunami/partials/user_options.html", {"users": users})
+        )
