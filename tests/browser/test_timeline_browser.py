@@ -55,6 +55,7 @@ def test_filtering_by_user_swaps_the_table_and_pushes_the_url(page, live_server)
     page.press("#tsunami-filter-user", "Enter")
     page.wait_for_url(re.compile(r"/events/\?.*user=alice"))
     expect(page.locator(ROWS)).to_have_count(3)
+    assert page.url == f"{live_server.url}/events/?user=alice"
     for cell in page.locator(f"{ROWS} td:nth-child(4)").all_inner_texts():
         assert cell == "alice"
     assert _still_same_document(page)

@@ -369,3 +369,12 @@ def test_an_invalid_character_range_is_a_400(root_client, db):
     response = root_client.get(URL, {"type": "a[z-a]"})
     assert response.status_code == 400
     assert "is not an event type" in response.content.decode()
+
+
+def test_htmx_responses_push_the_url_without_empty_parameters(root_client, garage):
+    query = "?user=bob&type=&model=&object=&aggregate=&since=&until=&type=testapp.car.*"
+    response = root_client.get(URL + query, headers=HTMX)
+    assert response["HX-Push-Url"] == "/events/?user=bob&type=testapp.car.%2A"
+    response = root_client.get(URL + "?user=&type=", headers=HTMX)
+    assert response["HX-Push-Url"] == "/events/"
+    assert "HX-Push-Url" not in root_client.get(URL + query)

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django_filters.views import FilterView
+from django_htmx.http import push_url
 from django_tables2 import SingleTableMixin
 
 from tsunami import charts
@@ -87,6 +88,20 @@ class TimelineView(_FilteredEventsMixin, PartialTemplateMixin, SingleTableMixin,
             return []
         attach_targets(self.page.rows)
         return self.page.rows
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        """For htmx, push the URL without the form's empty parameters (``?user=&type=``)."""
+        response = super().render_to_response(context, **kwargs)
+        if self.is_partial_request():
+            query = QueryDict(mutable=True)
+            for key, values in self.request.GET.lists():
+                kept = [value for value in values if value]
+                if kept:
+                    query.setlist(key, kept)
+            push_url(
+                response, f"{self.request.path}?{query.urlencode()}" if query else self.request.path
+            )
+        return response
 
     def get_table_kwargs(self) -> dict[str, Any]:
         """Show the current sort in the header, the default included."""
