@@ -234,6 +234,18 @@ class Event(models.Model):
         ]
 
 
+class EventAggregateQuerySet(models.QuerySet["EventAggregate"]):
+    """Refuses ``update()`` and ``delete()``, so aggregates are as immutable as events."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableEventError(_IMMUTABLE)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableEventError(_IMMUTABLE)
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
 class EventAggregate(models.Model):
     """An object that an event affects, directly (its target) or indirectly."""
 
@@ -252,6 +264,8 @@ class EventAggregate(models.Model):
     aggregate = GenericForeignKey("aggregate_ctype", "aggregate_id")
     # A copy of the event's time, so that an object's history pages through one index.
     created_at = models.DateTimeField(_("created at"))
+
+    objects = EventAggregateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("event aggregate")
