@@ -9,7 +9,7 @@ from typing import Any
 import django_tables2 as tables
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models, router
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -49,18 +49,36 @@ def load_objects(keys: Iterable[tuple[ContentType, str]]) -> dict[tuple[int, str
         model = ctypes[ctype_id].model_class()
         if model is None:
             continue
+        pk_field = model._meta.pk
+        assert pk_field is not None
         pks = []
         for object_id in object_ids:
             try:
-                pks.append(model._meta.pk.to_python(object_id))
+                pk = pk_field.to_python(object_id)
             except (ValidationError, ValueError, TypeError):
                 continue
+            if _fits(model, pk_field, pk):
+                pks.append(pk)
         if pks:
             # str() often names a parent (an engine "of" its car): join the non-null foreign
             # keys, as the admin's changelist does, so that naming the targets stays one query.
             for obj in model._base_manager.select_related().filter(pk__in=pks):
                 found[ctype_id, str(obj.pk)] = obj
     return found
+
+
+def _fits(model: type[models.Model], field: Any, value: Any) -> bool:
+    """Tell whether an integer key fits the column (SQLite raises on larger ones)."""
+    if not isinstance(value, int):
+        return True
+    if field.is_relation:
+        field = field.target_field
+    ops = connections[router.db_for_read(model)].ops
+    try:
+        low, high = ops.integer_field_range(field.get_internal_type())
+    except KeyError:
+        return True
+    return (low is None or low <= value) and (high is None or value <= high)
 
 
 def attach_targets(events: Iterable[Event]) -> None:

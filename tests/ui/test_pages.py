@@ -210,3 +210,16 @@ def test_custom_event_data_is_shown_on_the_event_page(root_client, db):
     content = root_client.get(event.get_absolute_url()).content.decode()
     assert '<th scope="col">Key</th>' in content
     assert '<code class="tsunami-string">Eve</code>' in content
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/events/99999999999999999999999/",
+        "/events/history/testapp/car/99999999999999999999999/",
+        "/events/?model=testapp.car&object=99999999999999999999999",
+        "/events/?aggregate=testapp.car:99999999999999999999999",
+    ],
+)
+def test_ids_beyond_the_integer_range_are_not_server_errors(root_client, garage, url):
+    assert root_client.get(url).status_code in (200, 404)
