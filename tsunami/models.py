@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from typing import Any
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from tsunami import tracking
 from tsunami.diff import MISSING, UNKNOWN, FieldChange
 from tsunami.exceptions import ImmutableEventError
+from tsunami.globs import event_type_q
 
 #: The characters an event type may contain: letters, digits, ``. - _ @ \ /``.
 EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9._@\\/-]+$"
@@ -33,7 +33,7 @@ validate_event_type = RegexValidator(
     code="invalid_event_type",
 )
 
-_GLOB_CHARS = re.compile(r"[*?\[]")
+_EVENT_TYPE_RE = re.compile(EVENT_TYPE_PATTERN)
 _IMMUTABLE = (
     "Events are immutable: they cannot be changed or deleted. "
     "Use Event.objects.filter(...).purge() to delete old events on purpose."
@@ -44,15 +44,6 @@ def _object_key(obj: models.Model) -> tuple[ContentType, str]:
     if obj.pk is None:
         raise ValueError(f"{obj!r} has no primary key, so it has no events.")
     return ContentType.objects.get_for_model(obj), str(obj.pk)
-
-
-def _event_type_q(pattern: str) -> Q:
-    if not _GLOB_CHARS.search(pattern):
-        return Q(event_type=pattern)
-    prefix = _GLOB_CHARS.split(pattern, maxsplit=1)[0]
-    # The regex is exact; the prefix lets the database use the event-type index first.
-    regex = fnmatch.translate(pattern).replace("(?s:", "(", 1)
-    return Q(event_type__startswith=prefix, event_type__regex=regex)
 
 
 class EventQuerySet(models.QuerySet["Event"]):
@@ -80,7 +71,7 @@ class EventQuerySet(models.QuerySet["Event"]):
         """Return the events whose type matches any of ``patterns`` (globs like ``auth.user.*``)."""
         query = Q()
         for pattern in patterns:
-            query |= _event_type_q(pattern)
+            query |= event_type_q(pattern)
         return self.filter(query) if patterns else self.none()
 
     def by_user(self, user: Any) -> EventQuerySet:
@@ -202,10 +193,9 @@ class Event(models.Model):
                     % {"max": EVENT_TYPE_MAX_LENGTH}
                 }
             )
-        try:
-            validate_event_type(self.event_type)
-        except ValidationError as error:
-            raise ValidationError({"event_type": error.messages}) from None
+        # fullmatch, not the validator's search: "$" also matches before a final newline.
+        if not _EVENT_TYPE_RE.fullmatch(self.event_type):
+            raise ValidationError({"event_type": [validate_event_type.message]})
         if self.target_ctype_id is None or self.target_id in (None, ""):
             raise ValidationError({"target": _("An event needs a target object.")})
         for name in ("data", "previous_data"):

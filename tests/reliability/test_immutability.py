@@ -52,9 +52,7 @@ ATTEMPTS = {
         [EventAggregate(pk=a.pk, aggregate_id="0") for a in e.aggregates.all()],
         ["aggregate_id"],
     ),
-    "aggregate update through the related manager": lambda e: e.aggregates.update(
-        aggregate_id="0"
-    ),
+    "aggregate update through the related manager": lambda e: e.aggregates.update(aggregate_id="0"),
     "aggregate delete through the related manager": lambda e: e.aggregates.all().delete(),
     "aggregate instance save": lambda e: e.aggregates.first().save(),
     "aggregate update_or_create": lambda e: EventAggregate.objects.update_or_create(
