@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from tests.testapp import models
 
+# Account stays unregistered: the admin tests need a tracked model without an admin.
+
 for model in (
     models.Car,
     models.Engine,
@@ -13,5 +15,10 @@ for model in (
     models.Country,
     models.Note,
     models.PinnedNote,
+    models.Person,
+    models.Club,
+    models.Membership,
+    models.Node,
+    models.Ticket,
 ):
     admin.site.register(model)
