@@ -9,17 +9,16 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from tsunami.globs import glob_regex
 from tsunami.models import EVENT_TYPE_MAX_LENGTH, EventQuerySet
 from tsunami.permissions import filterable_content_types, viewable_content_types
 
 MAX_EVENT_TYPE_PATTERNS = 20
 _EVENT_TYPE_GLOB = re.compile(r"[a-zA-Z0-9._@\\/*?\[\]!-]+")
 _SEPARATORS = re.compile(r"[\s,]+")
-_GLOB_START = re.compile(r"[*?\[]")
 
 
 def content_type_label(ctype: ContentType) -> str:
@@ -68,41 +67,6 @@ class EventTypeField(forms.CharField):
         return list(dict.fromkeys(patterns))
 
 
-def glob_regex(pattern: str) -> str:
-    """Return an anchored regex for a glob that PostgreSQL, MySQL and Python all read alike.
-
-    ``fnmatch.translate`` emits look-ahead groups for several ``*``, which PostgreSQL rejects.
-    """
-    out = ["^"]
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        index += 1
-        if char == "*":
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
-        elif char == "[" and (end := pattern.find("]", index + 1)) != -1:
-            body = pattern[index:end]
-            index = end + 1
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
-        else:
-            out.append(re.escape(char) if not char.isalnum() else char)
-    out.append("$")
-    return "".join(out)
-
-
-def event_type_q(pattern: str) -> Q:
-    """Return the condition for event types matching ``pattern`` (a type or a glob)."""
-    literal = _GLOB_START.split(pattern, maxsplit=1)[0]
-    if literal == pattern:
-        return Q(event_type=pattern)
-    # The literal prefix lets the database narrow the search with the event-type index.
-    return Q(event_type__startswith=literal, event_type__regex=glob_regex(pattern))
-
-
 class EventTypeFilter(django_filters.Filter):
     """Keep the events whose type matches any of the given types or patterns."""
 
@@ -111,10 +75,7 @@ class EventTypeFilter(django_filters.Filter):
     def filter(self, qs: EventQuerySet, value: list[str]) -> EventQuerySet:
         if not value:
             return qs
-        query = Q()
-        for pattern in value:
-            query |= event_type_q(pattern)
-        return qs.filter(query)
+        return qs.of_type(*value)
 
 
 class EventFilterForm(forms.Form):

@@ -162,7 +162,7 @@ class Event(models.Model):
         if self.user_id is None and "user" not in self._state.fields_cache:
             self.user = tracking.current_user()
         target = self._state.fields_cache.get("target")
-        if target is None:
+        if target is None and self._target_model_exists():
             target = self.target
         # Collected before the insert, so that a failing get_event_aggregates() writes nothing.
         self._aggregate_keys = collect_aggregates(self.target_ctype_id, self.target_id, target)
@@ -200,6 +200,11 @@ class Event(models.Model):
             raise ValidationError({"target": _("An event needs a target object.")})
         for name in ("data", "previous_data"):
             check_json(getattr(self, name), name)
+
+    def _target_model_exists(self) -> bool:
+        if self.target_ctype_id is None:
+            return False
+        return ContentType.objects.get_for_id(self.target_ctype_id).model_class() is not None
 
     @property
     def action(self) -> str:

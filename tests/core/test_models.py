@@ -245,3 +245,21 @@ def test_bulk_create_is_refused_with_a_clear_error(car):
     with pytest.raises(NotImplementedError, match="Event.objects.create"):
         Event.objects.bulk_create([Event(event_type="cars.x", target=car)])
     assert not Event.objects.exists()
+
+
+def test_of_type_handles_several_wildcards_and_is_case_sensitive_on_every_backend(car):
+    for event_type in ("testapp.car.updated", "testapp.book.updated", "Testapp.car.updated"):
+        Event.objects.create(event_type=event_type, target=car)
+    assert Event.objects.of_type("*.car.*").count() == 2
+    assert Event.objects.of_type("testapp.*.up*").count() == 2
+    assert Event.objects.of_type("testapp.[bc]*.updated").count() == 2
+    assert Event.objects.of_type("testapp.[!b]*").count() == 1
+    assert Event.objects.of_type("testapp.car.updated").count() == 1
+    assert Event.objects.of_type("TESTAPP.CAR.UPDATED").count() == 0
+
+
+def test_events_can_target_a_model_that_no_longer_exists():
+    ghost = ContentType.objects.create(app_label="gone", model="ghost")
+    event = Event.objects.create(event_type="gone.ghost.haunted", target_ctype=ghost, target_id="7")
+    assert Event.objects.for_aggregate(ghost, 7).get() == event
+    assert list(event.aggregates.values_list("aggregate_id", flat=True)) == ["7"]

@@ -358,7 +358,7 @@ def test_globs_with_several_wildcards_match_on_every_database(root_client, garag
 def test_glob_regex_matches_like_fnmatch(pattern, matches, misses):
     import re
 
-    from tsunami.filters import glob_regex
+    from tsunami.globs import glob_regex
 
     regex = re.compile(glob_regex(pattern))
     assert all(regex.search(value) for value in matches)
