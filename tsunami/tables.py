@@ -143,12 +143,17 @@ class EventTable(tables.Table):
 
     def render_target(self, record: Event) -> SafeString:
         ctype = record.target_ctype
-        deleted = getattr(record, TARGET_ATTR, None) is None
+        if getattr(record, TARGET_ATTR, None) is None:
+            # A deleted object is plain text; its history stays one click away on the event page.
+            return format_html(
+                '<span class="tsunami-model">{}</span> <span class="tsunami-deleted">{}</span>',
+                ctype.name,
+                target_label(record),
+            )
         return format_html(
-            '<span class="tsunami-model">{}</span> <a href="{}"{}>{}</a>',
+            '<span class="tsunami-model">{}</span> <a href="{}">{}</a>',
             ctype.name,
             history_url(ctype, record.target_id),
-            format_html(' class="{}"', "tsunami-deleted") if deleted else "",
             target_label(record),
         )
 
