@@ -280,7 +280,8 @@ class EventAggregate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.aggregate_ctype_id}:{self.aggregate_id}"
+        ctype = ContentType.objects.get_for_id(self.aggregate_ctype_id)
+        return f"{ctype.app_label}.{ctype.model}:{self.aggregate_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Refuse to change an aggregate once written."""

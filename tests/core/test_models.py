@@ -263,3 +263,15 @@ def test_events_can_target_a_model_that_no_longer_exists():
     event = Event.objects.create(event_type="gone.ghost.haunted", target_ctype=ghost, target_id="7")
     assert Event.objects.for_aggregate(ghost, 7).get() == event
     assert list(event.aggregates.values_list("aggregate_id", flat=True)) == ["7"]
+
+
+def test_absolute_url_leads_to_the_event_page(car):
+    event = Event.objects.create(event_type="cars.x", target=car)
+    assert event.get_absolute_url() == f"/events/{event.pk}/"
+    assert str(event.aggregates.get()) == f"testapp.car:{car.pk}"
+
+
+@pytest.mark.urls("tests.admin.urls_admin_only")
+def test_absolute_url_falls_back_to_the_admin_without_the_timeline(car):
+    event = Event.objects.create(event_type="cars.x", target=car)
+    assert event.get_absolute_url() == f"/admin/tsunami/event/{event.pk}/change/"
