@@ -45,7 +45,12 @@ QUICK = Sizes(ops=100, warmup=5, counted=5, iterate_rows=2000, load_rows=200, lo
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short run: fewer rows, 2 reps")
-    parser.add_argument("--reps", type=int, help="repetitions (default 5, 2 with --quick)")
+    parser.add_argument(
+        "--reps",
+        type=int,
+        help="repetitions (default 5; 3 when the peers run too, to stay near 10 minutes; "
+        "2 with --quick)",
+    )
     parser.add_argument("--ops", type=int, help="operations per write workload")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres")
     parser.add_argument(
@@ -137,8 +142,8 @@ def main(argv: list[str] | None = None) -> None:
     sizes = QUICK if args.quick else Sizes()
     if args.ops:
         sizes = dataclasses.replace(sizes, ops=args.ops)
-    reps = args.reps or (2 if args.quick else 5)
     contestants = _contestants(args.contestants)
+    reps = args.reps or (2 if args.quick else 5 if len(contestants) <= 2 else 3)
     backends = _backends(args.backends)
     # results[backend][contestant] = one {workload: {"seconds", "statements"}} per repetition
     results: dict[str, dict[str, list[Any]]] = {
