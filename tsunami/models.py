@@ -12,13 +12,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tsunami import tracking
+from tsunami import storage, tracking
 from tsunami.diff import MISSING, UNKNOWN, FieldChange
 from tsunami.exceptions import ImmutableEventError
 from tsunami.globs import event_type_q
@@ -34,6 +34,8 @@ validate_event_type = RegexValidator(
 )
 
 _EVENT_TYPE_RE = re.compile(EVENT_TYPE_PATTERN)
+# JSON's escape for NUL, not preceded by an escaped backslash ("\\u0000" is no NUL).
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _IMMUTABLE = (
     "Events are immutable: they cannot be changed or deleted. "
     "Use Event.objects.filter(...).purge() to delete old events on purpose."
@@ -158,7 +160,8 @@ class Event(models.Model):
         """Validate and insert a new event with its aggregates; refuse to change one."""
         if not self._state.adding:
             raise ImmutableEventError(_IMMUTABLE)
-        self.full_clean_data()
+        using = kwargs.get("using") or self._state.db or "default"
+        self.full_clean_data(using)
         if self.user_id is None and "user" not in self._state.fields_cache:
             self.user = tracking.current_user()
         target = self._state.fields_cache.get("target")
@@ -166,9 +169,11 @@ class Event(models.Model):
             target = self.target
         # Collected before the insert, so that a failing get_event_aggregates() writes nothing.
         self._aggregate_keys = collect_aggregates(self.target_ctype_id, self.target_id, target)
-        using = kwargs.get("using") or self._state.db or "default"
+        cached_user = self._state.fields_cache.get("user")
+        if cached_user is not None and cached_user.pk is None:
+            raise ValueError("save() prohibited: the event's user is not saved yet.")
         with _atomic_unless_in_transaction(using):
-            super().save(*args, **kwargs)
+            storage.insert_event(self, self._aggregate_keys, using)
 
     save.alters_data = True  # type: ignore[attr-defined]
 
@@ -182,8 +187,8 @@ class Event(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableEventError(_IMMUTABLE)
 
-    def full_clean_data(self) -> None:
-        """Validate the event type and check that ``data`` can be stored as JSON."""
+    def full_clean_data(self, using: str | None = None) -> None:
+        """Validate the event type and check that ``data`` can be stored as JSON (in ``using``)."""
         if not isinstance(self.event_type, str) or not self.event_type:
             raise ValidationError({"event_type": _("An event needs an event type.")})
         if len(self.event_type) > EVENT_TYPE_MAX_LENGTH:
@@ -198,8 +203,11 @@ class Event(models.Model):
             raise ValidationError({"event_type": [validate_event_type.message]})
         if self.target_ctype_id is None or self.target_id in (None, ""):
             raise ValidationError({"target": _("An event needs a target object.")})
+        if self.data is None:
+            # The column is NOT NULL: without this the database refuses it with an IntegrityError.
+            raise ValidationError({"data": _("Event data may not be None; use {} for no data.")})
         for name in ("data", "previous_data"):
-            check_json(getattr(self, name), name)
+            check_json(getattr(self, name), name, using)
 
     def _target_model_exists(self) -> bool:
         if self.target_ctype_id is None:
@@ -293,8 +301,11 @@ class EventAggregate(models.Model):
         raise ImmutableEventError(_IMMUTABLE)
 
 
-def check_json(value: Any, name: str = "data") -> None:
-    """Raise ``ValidationError`` unless ``value`` can be stored as JSON on every backend."""
+def check_json(value: Any, name: str = "data", using: str | None = None) -> None:
+    """Raise ``ValidationError`` unless ``value`` can be stored as JSON in the database ``using``.
+
+    Without ``using``, the value must suit every backend.
+    """
     try:
         text = json.dumps(value, cls=DjangoJSONEncoder, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError) as error:
@@ -304,7 +315,8 @@ def check_json(value: Any, name: str = "data") -> None:
                 % {"name": name, "error": error}
             }
         ) from None
-    if "\x00" in text or "\\u0000" in text:
+    if _NUL_ESCAPE.search(text) and (using is None or connections[using].vendor == "postgresql"):
+        # PostgreSQL's jsonb cannot store NUL; the other backends store it faithfully.
         raise ValidationError(
             {name: _("Event %(name)s may not contain NUL characters.") % {"name": name}}
         )
@@ -361,26 +373,3 @@ class _NullContext:
 
 
 _NULL_CONTEXT = _NullContext()
-
-
-def _write_aggregates(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
-    if not created:
-        return
-    EventAggregate.objects.using(kwargs["using"]).bulk_create(
-        [
-            EventAggregate(
-                event=instance,
-                aggregate_ctype_id=ctype_id,
-                aggregate_id=object_id,
-                created_at=instance.created_at,
-            )
-            for ctype_id, object_id in instance._aggregate_keys
-        ]
-    )
-
-
-# Connected here, right after Event exists, so that it runs before any receiver of
-# Event's post_save that a project connects: listeners already see the aggregates.
-models.signals.post_save.connect(
-    _write_aggregates, sender=Event, dispatch_uid="tsunami.models.write_aggregates"
-)
