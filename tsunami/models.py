@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tsunami import storage, tracking
+from tsunami import tracking
 from tsunami.diff import MISSING, UNKNOWN, FieldChange
 from tsunami.exceptions import ImmutableEventError
 from tsunami.globs import event_type_q
@@ -169,11 +169,8 @@ class Event(models.Model):
             target = self.target
         # Collected before the insert, so that a failing get_event_aggregates() writes nothing.
         self._aggregate_keys = collect_aggregates(self.target_ctype_id, self.target_id, target)
-        cached_user = self._state.fields_cache.get("user")
-        if cached_user is not None and cached_user.pk is None:
-            raise ValueError("save() prohibited: the event's user is not saved yet.")
         with _atomic_unless_in_transaction(using):
-            storage.insert_event(self, self._aggregate_keys, using)
+            super().save(*args, **kwargs)
 
     save.alters_data = True  # type: ignore[attr-defined]
 
@@ -373,3 +370,26 @@ class _NullContext:
 
 
 _NULL_CONTEXT = _NullContext()
+
+
+def _write_aggregates(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
+    if not created:
+        return
+    EventAggregate.objects.using(kwargs["using"]).bulk_create(
+        [
+            EventAggregate(
+                event=instance,
+                aggregate_ctype_id=ctype_id,
+                aggregate_id=object_id,
+                created_at=instance.created_at,
+            )
+            for ctype_id, object_id in instance._aggregate_keys
+        ]
+    )
+
+
+# Connected here, right after Event exists, so that it runs before any receiver of
+# Event's post_save that a project connects: listeners already see the aggregates.
+models.signals.post_save.connect(
+    _write_aggregates, sender=Event, dispatch_uid="tsunami.models.write_aggregates"
+)

@@ -4,12 +4,18 @@ Property-based (hypothesis): event types from inside and outside the documented 
 set, and event data from every corner of JSON and Unicode.
 """
 
+import datetime
+import decimal
+import json
 import re
 import string
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DataError, connection, transaction
+from django.utils.translation import gettext_lazy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,3 +98,201 @@ def test_an_event_type_with_a_trailing_newline_is_refused(car):
         with pytest.raises(ValidationError):
             Event.objects.create(event_type=event_type, target=car)
     assert counts() == (0, 0)
+
+
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def json_equal(a, b):
+    """Compare JSON values: numbers by value (PostgreSQL may give 1e20 back as an integer),
+    everything else by type and value."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return float(a) == float(b) if float in (type(a), type(b)) else a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
+
+
+def storable(value, field="data"):
+    """Tell whether tsunami must store ``value`` (JSON-safe already) on this database."""
+    if value is None:
+        return field == "previous_data"  # data is NOT NULL; None is refused clearly
+    for text in strings_in(value):
+        if any("\ud800" <= char <= "\udfff" for char in text):
+            return False
+        if "\x00" in text and is_postgres():
+            return False
+    return True
+
+
+def write(car, data, field="data"):
+    """Write an event with ``data``; return "stored" or "refused", checking either outcome."""
+    stats.add(stats.FUZZ_CASES)
+    before = counts()
+    with transaction.atomic():
+        try:
+            event = Event.objects.create(event_type="fuzz.data", target=car, **{field: data})
+        except ValidationError as error:
+            assert list(error.message_dict) == [field]
+            assert counts() == before
+            outcome = "refused"
+        else:
+            stored = Event.objects.get(pk=event.pk)
+            expected = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+            assert json_equal(getattr(stored, field), expected)
+            assert stored.aggregates.count() == 1
+            outcome = "stored"
+        transaction.set_rollback(True)
+    return outcome
+
+
+text = st.text(any_character, max_size=30)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    text,
+)
+documents = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=6)
+        | st.dictionaries(st.text(any_character, max_size=10), children, max_size=6)
+    ),
+    max_leaves=40,
+)
+
+
+@fuzz(max_examples=200)
+@given(data=documents)
+def test_json_documents_with_any_unicode_are_stored_exactly_or_refused(car, data):
+    assert write(car, data) == ("stored" if storable(data) else "refused")
+
+
+@fuzz(max_examples=100)
+@given(data=documents)
+def test_previous_data_is_checked_like_data(car, data):
+    outcome = write(car, data, "previous_data")
+    assert outcome == ("stored" if storable(data, "previous_data") else "refused")
+
+
+not_json = st.sampled_from(
+    [object(), {1, 2}, b"bytes", 1j, float("nan"), float("inf"), -float("inf"), Car, Car()]
+)
+with_something_not_json = st.recursive(
+    not_json,
+    lambda inner: (
+        st.builds(lambda before, x: [*before, x], st.lists(scalars, max_size=3), inner)
+        | st.builds(
+            lambda others, key, x: {**others, key: x},
+            st.dictionaries(text, scalars, max_size=3),
+            text,
+            inner,
+        )
+    ),
+    max_leaves=6,
+)
+
+
+@fuzz(max_examples=150)
+@given(data=with_something_not_json)
+def test_data_that_is_not_json_is_refused_wherever_it_hides(car, data):
+    assert write(car, data) == "refused"
+
+
+def test_circular_and_oddly_keyed_data_is_refused(car):
+    loop = []
+    loop.append(loop)
+    assert write(car, {"loop": loop}) == "refused"
+    assert write(car, {("tuple", "key"): 1}) == "refused"
+    # JSON turns other keys into strings, as json.dumps does.
+    assert write(car, {1: "one", None: "none", 2.5: "x"}) == "stored"
+
+
+def test_django_json_encoder_types_are_stored_in_their_json_form(car):
+    data = {
+        "when": datetime.datetime(2024, 2, 29, 12, 30, tzinfo=datetime.UTC),
+        "price": decimal.Decimal("1.10"),
+        "id": uuid.UUID(int=1),
+        "lazy": gettext_lazy("lazy text"),
+        "span": datetime.timedelta(days=1),
+    }
+    assert write(car, data) == "stored"
+
+
+@pytest.mark.parametrize("character", ["\x00", "\ud800", "\udfff", "\U0010ffff", "\ufeff"])
+@pytest.mark.parametrize("where", ["value", "key"])
+def test_single_characters_in_keys_and_values(car, character, where):
+    data = {"k": f"a{character}b"} if where == "value" else {f"a{character}b": "v"}
+    assert write(car, data) == ("stored" if storable(data) else "refused")
+
+
+def test_none_as_data_is_refused_clearly(car):
+    assert write(car, None) == "refused"
+    assert write(car, None, "previous_data") == "stored"
+
+
+def test_nul_is_refused_only_where_the_database_cannot_store_it(car):
+    assert write(car, {"k": "a\x00b"}) == ("refused" if is_postgres() else "stored")
+    # A backslash followed by "u0000" is no NUL, and PostgreSQL stores it.
+    assert write(car, {"k": "a\\u0000b", "\\u0000": 1}) == "stored"
+    assert write(car, {"k": "a\\\x00b"}) == ("refused" if is_postgres() else "stored")
+
+
+def test_a_model_value_with_nul_is_recorded_where_the_database_stores_it():
+    with transaction.atomic():
+        try:
+            car = Car.objects.create(manufacturer="nul\x00inside")
+        except DataError:
+            assert is_postgres()  # PostgreSQL refuses the row itself, before tsunami
+            car = None
+        else:
+            assert not is_postgres()
+        transaction.set_rollback(car is None)
+    if car is not None:
+        event = Event.objects.for_target(car).get()
+        assert event.data == {"manufacturer": "nul\x00inside"}
+        assert Car.objects.get(pk=car.pk).manufacturer == "nul\x00inside"
+
+
+def nested(depth):
+    value = "leaf"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("depth", [1, 30, 31, 32, 100, 5000])
+def test_deep_documents_are_stored_exactly_or_refused(car, depth):
+    outcome = write(car, nested(depth))
+    if depth <= 31:
+        assert outcome == "stored"  # every backend takes 31 levels
+    if depth >= 5000:
+        assert outcome == "refused"
+
+
+def test_large_documents_round_trip(car):
+    data = {
+        "text": "\u00e9\u4e2d\U0001f600" * 100_000,
+        "numbers": list(range(50_000)),
+        "keys": {f"key {i}": i for i in range(10_000)},
+    }
+    assert write(car, data) == "stored"
