@@ -70,6 +70,7 @@ def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], using: str
     connection = connections[using]
     pre_save.send(sender=Event, instance=event, raw=False, using=using, update_fields=None)
     with_pk = event.pk is not None
+    table = Event._meta.db_table
     fields = _event_fields(with_pk)
     params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
     created_at = Event._meta.get_field("created_at").get_db_prep_save(event.created_at, connection)
@@ -81,13 +82,7 @@ def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], using: str
             pk = cursor.fetchone()[0]
         else:
             cursor.execute(event_sql, params)
-            pk = (
-                event.pk
-                if with_pk
-                else connection.ops.last_insert_id(
-                    cursor, Event._meta.db_table, Event._meta.pk.column
-                )
-            )
+            pk = event.pk if with_pk else connection.ops.last_insert_id(cursor, table, "id")
             rows = [
                 value
                 for ctype_id, object_id in aggregate_keys
