@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tsunami import tracking
+from tsunami import storage, tracking
 from tsunami.diff import MISSING, UNKNOWN, FieldChange
 from tsunami.exceptions import ImmutableEventError
 from tsunami.globs import event_type_q
@@ -36,6 +36,7 @@ validate_event_type = RegexValidator(
 _EVENT_TYPE_RE = re.compile(EVENT_TYPE_PATTERN)
 # JSON's escape for NUL, not preceded by an escaped backslash ("\\u0000" is no NUL).
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_MARIADB_MAX_JSON_DEPTH = 31
 _IMMUTABLE = (
     "Events are immutable: they cannot be changed or deleted. "
     "Use Event.objects.filter(...).purge() to delete old events on purpose."
@@ -169,8 +170,11 @@ class Event(models.Model):
             target = self.target
         # Collected before the insert, so that a failing get_event_aggregates() writes nothing.
         self._aggregate_keys = collect_aggregates(self.target_ctype_id, self.target_id, target)
+        cached_user = self._state.fields_cache.get("user")
+        if cached_user is not None and cached_user.pk is None:
+            raise ValueError("save() prohibited: the event's user is not saved yet.")
         with _atomic_unless_in_transaction(using):
-            super().save(*args, **kwargs)
+            storage.insert_event(self, self._aggregate_keys, using)
 
     save.alters_data = True  # type: ignore[attr-defined]
 
@@ -312,6 +316,14 @@ def check_json(value: Any, name: str = "data", using: str | None = None) -> None
                 % {"name": name, "error": error}
             }
         ) from None
+    max_depth = _max_json_depth(using)
+    if max_depth is not None and _nested_deeper_than(value, max_depth):
+        raise ValidationError(
+            {
+                name: _("Event %(name)s is nested more than %(max)d levels deep.")
+                % {"name": name, "max": max_depth}
+            }
+        )
     if _NUL_ESCAPE.search(text) and (using is None or connections[using].vendor == "postgresql"):
         # PostgreSQL's jsonb cannot store NUL; the other backends store it faithfully.
         raise ValidationError(
@@ -323,6 +335,33 @@ def check_json(value: Any, name: str = "data", using: str | None = None) -> None
         raise ValidationError(
             {name: _("Event %(name)s contains a lone surrogate character.") % {"name": name}}
         ) from None
+
+
+def _max_json_depth(using: str | None) -> int | None:
+    # MariaDB's JSON_VALID, the check on its JSON columns, refuses 32 nested arrays/objects.
+    if using is None:
+        return _MARIADB_MAX_JSON_DEPTH
+    connection: Any = connections[using]
+    if connection.vendor == "mysql" and connection.mysql_is_mariadb:
+        return _MARIADB_MAX_JSON_DEPTH
+    return None
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Tell whether lists and dicts nest more than ``limit`` levels deep in ``value``."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def collect_aggregates(
@@ -370,26 +409,3 @@ class _NullContext:
 
 
 _NULL_CONTEXT = _NullContext()
-
-
-def _write_aggregates(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
-    if not created:
-        return
-    EventAggregate.objects.using(kwargs["using"]).bulk_create(
-        [
-            EventAggregate(
-                event=instance,
-                aggregate_ctype_id=ctype_id,
-                aggregate_id=object_id,
-                created_at=instance.created_at,
-            )
-            for ctype_id, object_id in instance._aggregate_keys
-        ]
-    )
-
-
-# Connected here, right after Event exists, so that it runs before any receiver of
-# Event's post_save that a project connects: listeners already see the aggregates.
-models.signals.post_save.connect(
-    _write_aggregates, sender=Event, dispatch_uid="tsunami.models.write_aggregates"
-)
