@@ -16,6 +16,7 @@ class TsunamiConfig(AppConfig):
         from tsunami import checks, conf, receivers  # noqa: F401 - registers the checks
 
         conf.validate()
+        receivers.patch_model_loading()
         receivers.patch_refresh_from_db()
         receivers.connect()
         setting_changed.connect(

@@ -161,20 +161,7 @@ class Event(models.Model):
         """Validate and insert a new event with its aggregates; refuse to change one."""
         if not self._state.adding:
             raise ImmutableEventError(_IMMUTABLE)
-        using = kwargs.get("using") or self._state.db or "default"
-        self.full_clean_data(using)
-        if self.user_id is None and "user" not in self._state.fields_cache:
-            self.user = tracking.current_user()
-        target = self._state.fields_cache.get("target")
-        if target is None and self._target_model_exists():
-            target = self.target
-        # Collected before the insert, so that a failing get_event_aggregates() writes nothing.
-        self._aggregate_keys = collect_aggregates(self.target_ctype_id, self.target_id, target)
-        cached_user = self._state.fields_cache.get("user")
-        if cached_user is not None and cached_user.pk is None:
-            raise ValueError("save() prohibited: the event's user is not saved yet.")
-        with _atomic_unless_in_transaction(using):
-            storage.insert_event(self, self._aggregate_keys, using)
+        self._insert(kwargs.get("using") or self._state.db or "default", check_data=True)
 
     save.alters_data = True  # type: ignore[attr-defined]
 
@@ -188,7 +175,24 @@ class Event(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableEventError(_IMMUTABLE)
 
-    def full_clean_data(self, using: str | None = None) -> None:
+    def _insert(self, using: str, *, check_data: bool) -> None:
+        # Automatic events skip the JSON check: their values come from tsunami.diff and
+        # are JSON-safe wherever the model's own row could be stored.
+        self.full_clean_data(using, check_data=check_data)
+        if self.user_id is None and "user" not in self._state.fields_cache:
+            self.user = tracking.current_user()
+        target = self._state.fields_cache.get("target")
+        if target is None and self._target_model_exists():
+            target = self.target
+        # Collected before the insert, so that a failing get_event_aggregates() writes nothing.
+        self._aggregate_keys = collect_aggregates(self.target_ctype_id, self.target_id, target)
+        cached_user = self._state.fields_cache.get("user")
+        if cached_user is not None and cached_user.pk is None:
+            raise ValueError("save() prohibited: the event's user is not saved yet.")
+        with _atomic_unless_in_transaction(using):
+            storage.insert_event(self, self._aggregate_keys, using)
+
+    def full_clean_data(self, using: str | None = None, *, check_data: bool = True) -> None:
         """Validate the event type and check that ``data`` can be stored as JSON (in ``using``)."""
         if not isinstance(self.event_type, str) or not self.event_type:
             raise ValidationError({"event_type": _("An event needs an event type.")})
@@ -207,8 +211,9 @@ class Event(models.Model):
         if self.data is None:
             # The column is NOT NULL: without this the database refuses it with an IntegrityError.
             raise ValidationError({"data": _("Event data may not be None; use {} for no data.")})
-        for name in ("data", "previous_data"):
-            check_json(getattr(self, name), name, using)
+        if check_data:
+            for name in ("data", "previous_data"):
+                check_json(getattr(self, name), name, using)
 
     def _target_model_exists(self) -> bool:
         if self.target_ctype_id is None:

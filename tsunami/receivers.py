@@ -25,6 +25,8 @@ _M2M_STASH = "_tsunami_m2m"
 # through model -> the (declaring model, field) pairs it serves
 _through_fields: dict[type[models.Model], list[tuple[type[models.Model], Any]]] = defaultdict(list)
 _connected: list[tuple[signals.ModelSignal, type[models.Model], str]] = []
+# tracked model -> its mutable attnames: the models whose loaded instances get a snapshot
+_loaded_snapshots: dict[type[models.Model], tuple[str, ...]] = {}
 
 
 def _serialize(spec: ModelSpec, field: Any, value: Any) -> Any:
@@ -109,16 +111,11 @@ def _write_event(
         target=instance,
         data=data,
         previous_data=previous,
-    ).save(using=using)
+    )._insert(using, check_data=False)
 
 
 def _is_recording(instance: Any) -> bool:
     return not tracking.is_suspended() and not tracking.is_muted(instance)
-
-
-def on_post_init(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    """Remember the state the instance was loaded with (no query, no serialization)."""
-    tracking.take_snapshot(instance, spec_for(sender).mutable_attnames)
 
 
 def on_pre_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
@@ -318,7 +315,7 @@ def connect() -> None:
     for model in apps.get_models(include_auto_created=False):
         if not conf.is_tracked(model):
             continue
-        _connect(signals.post_init, on_post_init, model)
+        _loaded_snapshots[model] = spec_for(model).mutable_attnames
         _connect(signals.pre_save, on_pre_save, model)
         _connect(signals.post_save, on_post_save, model)
         _connect(signals.post_delete, on_post_delete, model)
@@ -338,6 +335,7 @@ def disconnect() -> None:
         signal, sender, uid = _connected.pop()
         signal.disconnect(sender=sender, dispatch_uid=uid)
     _through_fields.clear()
+    _loaded_snapshots.clear()
     specs.clear()
 
 
@@ -360,6 +358,28 @@ def _refresh_with_snapshot(original: Any) -> Any:
 
     refresh_from_db.tsunami_wrapped = True  # type: ignore[attr-defined]
     return refresh_from_db
+
+
+def _from_db_with_snapshot(original: Any) -> Any:
+    # Snapshots are taken here rather than in post_init: a loaded row then costs one dict
+    # lookup and one dict copy, without dispatching a signal for every instance.
+    @functools.wraps(original)
+    def from_db(cls: type[models.Model], *args: Any, **kwargs: Any) -> models.Model:
+        instance = original(cls, *args, **kwargs)
+        mutable = _loaded_snapshots.get(cls)
+        if mutable is not None:
+            tracking.take_snapshot(instance, mutable)
+        return instance
+
+    from_db.tsunami_wrapped = True  # type: ignore[attr-defined]
+    return classmethod(from_db)
+
+
+def patch_model_loading() -> None:
+    """Snapshot tracked instances as they are loaded (``Model.from_db``)."""
+    if not getattr(models.Model.from_db, "tsunami_wrapped", False):
+        original = models.Model.__dict__["from_db"].__func__
+        models.Model.from_db = _from_db_with_snapshot(original)  # type: ignore[method-assign]
 
 
 def patch_refresh_from_db() -> None:

@@ -19,6 +19,7 @@ from tests.testapp.models import (
     Ticket,
     Untracked,
 )
+from tsunami import tracking
 from tsunami.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -343,3 +344,13 @@ def test_cascaded_deletes_are_recorded():
         "testapp.cylinder.deleted",
         "testapp.engine.deleted",
     ]
+
+
+def test_only_loaded_instances_of_tracked_models_get_a_snapshot():
+    car = Car.objects.create(manufacturer="a")
+    assert tracking.get_snapshot(Car(manufacturer="built in code")) is None
+    assert tracking.get_snapshot(Car.objects.get(pk=car.pk))["manufacturer"] == "a"
+    untracked = Untracked.objects.create(name="u")
+    assert tracking.get_snapshot(Untracked.objects.get(pk=untracked.pk)) is None
+    with override_settings(TSUNAMI={"EXCLUDE_MODELS": ["testapp.Car"]}):
+        assert tracking.get_snapshot(Car.objects.get(pk=car.pk)) is None
