@@ -3,7 +3,8 @@ PYTHON ?= python3.11
 VENV ?= .venv
 VENV_DJ6 ?= .venv-django6
 BIN := $(VENV)/bin
-PY312 := $(shell command -v python3.12 2>/dev/null || ls $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12 2>/dev/null | tail -n 1)
+# pyenv's shim answers only when 3.12 is selected, so try its interpreters directly first.
+PY312 := $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12 2>/dev/null) python3.12; do $$p -c pass 2>/dev/null && { echo $$p; break; }; done)
 DEMO_ENV := DJANGO_SETTINGS_MODULE=tests.demo_settings
 PYTEST_DBS ?= sqlite postgres mariadb
 
@@ -63,6 +64,7 @@ test-django6: $(VENV_DJ6)/.installed services
 test: system-deps venv lint typecheck test-sqlite test-dbs test-django6
 
 bench: venv services
+	$(BIN)/python -m pip install -q -e ".[bench]"
 	$(BIN)/python -m tests.bench
 
 clean:
