@@ -211,9 +211,13 @@ class Event(models.Model):
         if self.data is None:
             # The column is NOT NULL: without this the database refuses it with an IntegrityError.
             raise ValidationError({"data": _("Event data may not be None; use {} for no data.")})
-        if check_data:
-            for name in ("data", "previous_data"):
+        for name in ("data", "previous_data"):
+            if check_data:
                 check_json(getattr(self, name), name, using)
+            else:
+                # Automatic events hold JSON-safe values, but wrapping a model's JSONField
+                # value adds a level of nesting that the model's own row did not have.
+                _check_depth(getattr(self, name), name, _max_json_depth(using))
 
     def _target_model_exists(self) -> bool:
         if self.target_ctype_id is None:
@@ -321,14 +325,7 @@ def check_json(value: Any, name: str = "data", using: str | None = None) -> None
                 % {"name": name, "error": error}
             }
         ) from None
-    max_depth = _max_json_depth(using)
-    if max_depth is not None and _nested_deeper_than(value, max_depth):
-        raise ValidationError(
-            {
-                name: _("Event %(name)s is nested more than %(max)d levels deep.")
-                % {"name": name, "max": max_depth}
-            }
-        )
+    _check_depth(value, name, _max_json_depth(using))
     if _NUL_ESCAPE.search(text) and (using is None or connections[using].vendor == "postgresql"):
         # PostgreSQL's jsonb cannot store NUL; the other backends store it faithfully.
         raise ValidationError(
@@ -340,6 +337,16 @@ def check_json(value: Any, name: str = "data", using: str | None = None) -> None
         raise ValidationError(
             {name: _("Event %(name)s contains a lone surrogate character.") % {"name": name}}
         ) from None
+
+
+def _check_depth(value: Any, name: str, max_depth: int | None) -> None:
+    if max_depth is not None and _nested_deeper_than(value, max_depth):
+        raise ValidationError(
+            {
+                name: _("Event %(name)s is nested more than %(max)d levels deep.")
+                % {"name": name, "max": max_depth}
+            }
+        )
 
 
 def _max_json_depth(using: str | None) -> int | None:
