@@ -66,8 +66,12 @@ def activity(
     since: datetime.datetime | None,
     until: datetime.datetime | None,
     now: datetime.datetime,
+    time_field: str = "created_at",
 ) -> Chart:
-    """Count the events of ``queryset`` per bucket in one query; the window defaults to 30 days."""
+    """Count the events of ``queryset`` per bucket in one query; the window defaults to 30 days.
+
+    ``time_field`` is the events' time, or a copy of it that an index of the filter covers.
+    """
     end = until or now
     start = since or end - DEFAULT_SPAN
     if start >= end:
@@ -79,11 +83,13 @@ def activity(
     edges[0] = max(edges[0], start)
     aggregates = {
         f"b{index}": Count(
-            "pk", filter=Q(created_at__gte=edges[index], created_at__lt=edges[index + 1])
+            "pk",
+            filter=Q(**{f"{time_field}__gte": edges[index], f"{time_field}__lt": edges[index + 1]}),
         )
         for index in range(count)
     }
-    counts = queryset.filter(created_at__gte=start, created_at__lt=end).aggregate(**aggregates)
+    window = {f"{time_field}__gte": start, f"{time_field}__lt": end}
+    counts = queryset.filter(**window).aggregate(**aggregates)
     values = [counts[f"b{index}"] or 0 for index in range(count)]
     peak = max(values, default=0)
     slot = WIDTH / count

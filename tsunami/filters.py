@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, Subquery
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,10 @@ from tsunami.models import EVENT_TYPE_MAX_LENGTH, EventQuerySet
 from tsunami.permissions import filterable_content_types, viewable_content_types
 
 MAX_EVENT_TYPE_PATTERNS = 20
+#: The paging keys of events filtered by an affecting object: its aggregate row's copy of
+#: the event's time, and the event id, so that pages read the aggregate index in order.
+AGGREGATE_TIME = "tsunami_aggregate_time"
+AGGREGATE_EVENT = "tsunami_aggregate_event"
 _EVENT_TYPE_GLOB = re.compile(r"[a-zA-Z0-9._@\\/*?\[\]!-]+")
 _SEPARATORS = re.compile(r"[\s,]+")
 
@@ -159,10 +164,18 @@ class EventFilterSet(django_filters.FilterSet):
         widget=_text("app_label.model:id", id="tsunami-filter-aggregate"),
     )
     since = django_filters.DateTimeFilter(
-        label=_("Since"), field_name="created_at", lookup_expr="gte", widget=_datetime("since")
+        label=_("Since"),
+        field_name="created_at",
+        lookup_expr="gte",
+        method="filter_since",
+        widget=_datetime("since"),
     )
     until = django_filters.DateTimeFilter(
-        label=_("Until"), field_name="created_at", lookup_expr="lt", widget=_datetime("until")
+        label=_("Until"),
+        field_name="created_at",
+        lookup_expr="lt",
+        method="filter_until",
+        widget=_datetime("until"),
     )
 
     class Meta:
@@ -178,6 +191,8 @@ class EventFilterSet(django_filters.FilterSet):
         prefix: str | None = None,
     ) -> None:
         super().__init__(data, queryset, request=request, prefix=prefix)
+        #: The fields that order the filtered events and page them (see ``filter_aggregate``).
+        self.keyset_fields = ("created_at", "id")
         filterable = filterable_content_types(request)
         self.filters["model"].extra["choices"] = [
             (content_type_label(ctype), f"{ctype.app_label} › {ctype.name}") for ctype in filterable
@@ -195,9 +210,17 @@ class EventFilterSet(django_filters.FilterSet):
         return form
 
     def filter_user(self, queryset: EventQuerySet, name: str, value: str) -> EventQuerySet:
-        """Keep the events of the user with this username."""
-        field = get_user_model().USERNAME_FIELD
-        return queryset.filter(**{f"user__{field}": value})
+        """Keep the events of the user with this username.
+
+        The user is compared by id, so the database reads the (user, time) index in order
+        instead of joining the users and sorting all of that user's events.
+        """
+        user_model = get_user_model()
+        field = user_model.USERNAME_FIELD
+        users = user_model._default_manager.filter(**{field: value}).values("pk")
+        if getattr(user_model._meta.get_field(field), "unique", False):
+            return queryset.filter(user_id=Subquery(users[:1]))
+        return queryset.filter(user_id__in=list(users.values_list("pk", flat=True)))
 
     def filter_model(self, queryset: EventQuerySet, name: str, value: str) -> EventQuerySet:
         """Keep the events whose target is an instance of this model."""
@@ -210,6 +233,26 @@ class EventFilterSet(django_filters.FilterSet):
     def filter_aggregate(
         self, queryset: EventQuerySet, name: str, value: tuple[ContentType, str]
     ) -> EventQuerySet:
-        """Keep the events that affect this object, directly or through its parts."""
+        """Keep the events that affect this object, directly or through its parts.
+
+        Joins the object's aggregate rows (at most one per event) and pages by their copy of
+        the event's time, so that every page reads the aggregate index in order.
+        """
         ctype, object_id = value
-        return queryset.for_aggregate(ctype, object_id)
+        self.keyset_fields = (AGGREGATE_TIME, AGGREGATE_EVENT)
+        return queryset.filter(
+            aggregate__aggregate_ctype=ctype, aggregate__aggregate_id=str(object_id)
+        ).annotate(
+            **{
+                AGGREGATE_TIME: F("aggregate__created_at"),
+                AGGREGATE_EVENT: F("aggregate__event_id"),
+            }
+        )
+
+    def filter_since(self, queryset: EventQuerySet, name: str, value: Any) -> EventQuerySet:
+        """Keep the events since a moment (on the time the events are paged by)."""
+        return queryset.filter(**{f"{self.keyset_fields[0]}__gte": value})
+
+    def filter_until(self, queryset: EventQuerySet, name: str, value: Any) -> EventQuerySet:
+        """Keep the events before a moment (on the time the events are paged by)."""
+        return queryset.filter(**{f"{self.keyset_fields[0]}__lt": value})

@@ -152,6 +152,10 @@ class Event(models.Model):
                 fields=["event_type", "-created_at", "-id"], name="tsunami_event_type_idx"
             ),
             models.Index(fields=["user", "-created_at", "-id"], name="tsunami_event_user_idx"),
+            # The model filter, and the window of a user who may view only some models.
+            models.Index(
+                fields=["target_ctype", "-created_at", "-id"], name="tsunami_event_model_idx"
+            ),
         ]
 
     def __str__(self) -> str:

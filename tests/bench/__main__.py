@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import importlib.util
 import json
 import os
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.bench import ui as ui_bench
 from tests.bench.plan import Sizes
 from tests.bench.report import Contestant, render
 
@@ -60,6 +62,17 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--profile-dir", type=Path, help="cProfile files of the first repetition")
+    ui = parser.add_argument_group(
+        "UI scale", "the timeline, history and admin pages at 10k and 1M events (PostgreSQL)"
+    )
+    ui.add_argument("--ui-only", action="store_true", help="measure only the UI scale")
+    ui.add_argument("--no-ui", action="store_true", help="skip the UI scale")
+    ui.add_argument("--ui-reps", type=int, help="reads per page and size (default 7; 3 quick)")
+    ui.add_argument(
+        "--ui-reuse",
+        action="store_true",
+        help="keep the UI databases of an earlier run when they hold the same data",
+    )
     return parser.parse_args(argv)
 
 
@@ -139,6 +152,9 @@ def _run_worker(
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print its table."""
     args = _arguments(argv)
+    if args.ui_only:
+        _main_ui_only(args)
+        return
     sizes = QUICK if args.quick else Sizes()
     if args.ops:
         sizes = dataclasses.replace(sizes, ops=args.ops)
@@ -171,16 +187,35 @@ def main(argv: list[str] | None = None) -> None:
                         file=sys.stderr,
                         flush=True,
                     )
+    ui = None
+    if "postgres" in backends and not args.no_ui:
+        ui = ui_bench.run(args.quick, args.ui_reps, args.ui_reuse)
     environment = {
         "python": platform.python_version(),
         "django": _version("django"),
         "cpus": os.cpu_count(),
         "minutes": round((time.monotonic() - started) / 60, 1),
     }
-    text, summary = render(results, contestants, sizes, reps, environment)
+    text, summary = render(results, contestants, sizes, reps, environment, ui)
     print(text)
     if args.json:
-        args.json.write_text(json.dumps({"results": results, **summary}, indent=2))
+        args.json.write_text(json.dumps({"results": results, "ui": ui, **summary}, indent=2))
+
+
+def _main_ui_only(args: argparse.Namespace) -> None:
+    if not _postgres_answers():
+        raise SystemExit("The UI scale benchmark needs PostgreSQL.")
+    started = time.monotonic()
+    ui = ui_bench.run(args.quick, args.ui_reps, args.ui_reuse)
+    lines, goals = ui_bench.render(ui)
+    print(
+        f"tsunami UI scale benchmark, {datetime.date.today().isoformat()}: "
+        f"Python {platform.python_version()}, Django {_version('django')}, "
+        f"{os.cpu_count()} CPUs, {round((time.monotonic() - started) / 60, 1)} minutes"
+    )
+    print("\n".join(lines))
+    if args.json:
+        args.json.write_text(json.dumps({"ui": ui, "ui_goals": goals}, indent=2))
 
 
 def _version(distribution: str) -> str:

@@ -7,6 +7,7 @@ import statistics
 from typing import Any, NamedTuple
 
 from tests.bench.plan import LOADS, WORKLOADS, WRITES, Sizes
+from tests.bench.ui import render as ui_render
 
 BACKEND_TITLES = {"sqlite": "SQLite (file)", "postgres": "PostgreSQL"}
 #: Issue 5's goals for tsunami: the highest ratio to plain Django.
@@ -82,8 +83,9 @@ def render(
     sizes: Sizes,
     reps: int,
     environment: dict[str, Any],
+    ui: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Return the printed report and the summary it shows."""
+    """Return the printed report and the summary it shows (with the UI scale results, if any)."""
     summary = summarize(results, contestants)
     titles = workload_titles(sizes)
     lines = [
@@ -123,11 +125,16 @@ def render(
         if goals
         else "\nNo goals checked: tsunami did not run."
     )
-    lines.append(
-        "UI scale (timeline, object history and admin pages at 10k vs 1M events): "
-        "not measured by this benchmark yet."
-    )
-    return "\n".join(lines), {"summary": summary, "goals": goals}
+    ui_goals: list[dict[str, Any]] = []
+    if ui is None:
+        lines.append(
+            "UI scale (timeline, object history and admin pages at 10k vs 1M events): "
+            "not measured in this run (it needs PostgreSQL; see --ui-only)."
+        )
+    else:
+        ui_lines, ui_goals = ui_render(ui)
+        lines += ui_lines
+    return "\n".join(lines), {"summary": summary, "goals": goals, "ui_goals": ui_goals}
 
 
 def _matrix(

@@ -20,7 +20,7 @@ from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -43,6 +43,11 @@ class FilterInput:
     value: str = ""
     error: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+#: The names under which the affected-object filter joins its aggregate's time and event id,
+#: by the event field whose value they copy.
+AGGREGATE_ORDERING = {"created_at": "tsunami_aggregate_time", "id": "tsunami_aggregate_event"}
 
 
 class InputFilter(admin.ListFilter):
@@ -190,6 +195,18 @@ class AggregateFilter(ObjectFilter):
     def filter_object(
         self, queryset: QuerySet[Any], ctype_id: int | None, object_id: str
     ) -> QuerySet[Any]:
+        if ctype_id is not None and object_id:
+            # At most one aggregate row per event matches both: join it, and name its copy of
+            # the event's time and id, so that the list orders by them (see EventChangeList)
+            # and reads the aggregate index in order instead of sorting the object's events.
+            return queryset.filter(
+                aggregate__aggregate_ctype_id=ctype_id, aggregate__aggregate_id=object_id
+            ).alias(
+                **{
+                    AGGREGATE_ORDERING["created_at"]: F("aggregate__created_at"),
+                    AGGREGATE_ORDERING["id"]: F("aggregate__event_id"),
+                }
+            )
         # One subquery for both parts: the type and the id must match the same aggregate.
         aggregates = EventAggregate.objects.all()
         if ctype_id is not None:

@@ -56,6 +56,20 @@ class EventChangeList(ChangeList):
             setattr(event, _EXISTS_ATTR, (event.target_ctype, event.target_id) in found)
         self.result_list = events
 
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet[Any]) -> list[Any]:
+        """Order by the joined aggregate's copies of the time and id when filtering by one."""
+        ordering = super().get_ordering(request, queryset)
+        if filters.AGGREGATE_ORDERING["id"] not in queryset.query.annotations:
+            return ordering
+        aliases = {**filters.AGGREGATE_ORDERING, "pk": filters.AGGREGATE_ORDERING["id"]}
+        result = []
+        for item in ordering:
+            if isinstance(item, str):
+                sign, name = ("-", item[1:]) if item.startswith("-") else ("", item)
+                item = f"{sign}{aliases.get(name, name)}"
+            result.append(item)
+        return result
+
     def get_pagination(self) -> dict[str, Any]:
         """Return the context of the page links, as Django's ``{% pagination %}`` does."""
         return pagination(self)

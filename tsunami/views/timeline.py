@@ -80,8 +80,13 @@ class TimelineView(_FilteredEventsMixin, PartialTemplateMixin, SingleTableMixin,
         self.errors.extend(form_errors(self.filterset.form) if self.filterset.errors else [])
         if self.errors:
             return []
+        time_field, id_field = self.filterset.keyset_fields
         paginator = KeysetPaginator(
-            self.object_list, per_page=PER_PAGE, descending=SORTS[self.sort]
+            self.object_list,
+            per_page=PER_PAGE,
+            time_field=time_field,
+            id_field=id_field,
+            descending=SORTS[self.sort],
         )
         self.page = keyset_page(self.request, paginator, self.errors)
         if self.page is None:
@@ -144,6 +149,7 @@ class ChartView(_FilteredEventsMixin, PartialTemplateMixin, FilterView):
                 since=form.cleaned_data.get("since"),
                 until=form.cleaned_data.get("until"),
                 now=timezone.now(),
+                time_field=self.filterset.keyset_fields[0],
             )
         context.update(chart=chart, errors=errors)
         return context
