@@ -62,7 +62,14 @@ def load_objects(keys: Iterable[tuple[ContentType, str]]) -> dict[tuple[int, str
         if pks:
             # str() often names a parent (an engine "of" its car): join the non-null foreign
             # keys, as the admin's changelist does, so that naming the targets stays one query.
-            for obj in model._base_manager.select_related().filter(pk__in=pks):
+            joins = [
+                field.name
+                for field in model._meta.concrete_fields
+                if field.many_to_one or field.one_to_one
+                if not field.null
+            ]
+            queryset = model._base_manager.filter(pk__in=pks)
+            for obj in queryset.select_related(*joins) if joins else queryset:
                 found[ctype_id, str(obj.pk)] = obj
     return found
 

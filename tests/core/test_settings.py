@@ -53,10 +53,12 @@ def test_the_app_refuses_to_start_with_bad_settings(monkeypatch):
         TsunamiConfig.ready(apps.get_app_config("tsunami"))
 
 
+@pytest.mark.django_db
 def test_default_settings_pass_the_checks():
     assert not [e for e in run_checks() if e.id.startswith("tsunami.")]
 
 
+@pytest.mark.django_db
 def test_tracking_middleware_before_authentication_is_a_warning(settings):
     settings.MIDDLEWARE = [
         "django.contrib.sessions.middleware.SessionMiddleware",

@@ -378,3 +378,10 @@ def test_htmx_responses_push_the_url_without_empty_parameters(root_client, garag
     response = root_client.get(URL + "?user=&type=", headers=HTMX)
     assert response["HX-Push-Url"] == "/events/"
     assert "HX-Push-Url" not in root_client.get(URL + query)
+
+
+@pytest.mark.parametrize("sort", ["nope", "1.2.3", "title", "-when.x"])
+def test_an_unknown_sort_is_a_clear_message_not_an_error(root_client, garage, sort):
+    response = root_client.get(URL, {"sort": sort})
+    assert response.status_code in (200, 400)
+    assert "Sort by" in response.content.decode()

@@ -108,6 +108,10 @@ class TimelineView(_FilteredEventsMixin, PartialTemplateMixin, SingleTableMixin,
             )
         return response
 
+    def get_table(self, **kwargs: Any) -> EventTable:
+        """Build the table without RequestConfig: sorting and paging are ours, validated above."""
+        return self.get_table_class()(data=self.get_table_data(), **kwargs)
+
     def get_table_kwargs(self) -> dict[str, Any]:
         """Show the current sort in the header, the default included."""
         return {"order_by": (self.sort,)}
