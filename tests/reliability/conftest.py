@@ -8,6 +8,8 @@ def pytest_runtest_logreport(report):
         stats.add("tests")
     if report.failed:
         stats.add(stats.FAILURES)
+    elif hasattr(report, "wasxfail") and report.skipped:
+        stats.add("known defects")
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -19,4 +21,5 @@ def pytest_terminal_summary(terminalreporter):
         f"{counts[stats.FUZZ_CASES]} fuzz cases, "
         f"{counts[stats.PERMISSION_CELLS]} permission cells checked, "
         f"{counts[stats.FAILURES]} failures"
+        + (f" ({counts['known defects']} known defects, xfail)" if counts["known defects"] else "")
     )
