@@ -12,8 +12,10 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import signals
+from django.utils import timezone
 
 from tsunami import conf, specs, tracking
 from tsunami.diff import normalize, to_json
@@ -106,12 +108,19 @@ def _write_event(
 ) -> None:
     get_event_type = getattr(instance, "get_event_type", None)
     event_type = get_event_type(data) if callable(get_event_type) else None
-    Event(
-        event_type=event_type or f"{spec.label}.{action}",
-        target=instance,
-        data=data,
-        previous_data=previous,
-    )._insert(using, check_data=False)
+    # Positional arguments take Model.__init__'s fast path; the order is Event's fields'.
+    event = Event(
+        None,
+        event_type or f"{spec.label}.{action}",
+        ContentType.objects.get_for_model(instance).pk,
+        str(instance.pk),
+        data,
+        previous,
+        None,
+        timezone.now(),
+    )
+    event._state.fields_cache["target"] = instance
+    event._insert(using, check_data=False)
 
 
 def _is_recording(instance: Any) -> bool:

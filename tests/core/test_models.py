@@ -275,3 +275,17 @@ def test_absolute_url_leads_to_the_event_page(car):
 def test_absolute_url_falls_back_to_the_admin_without_the_timeline(car):
     event = Event.objects.create(event_type="cars.x", target=car)
     assert event.get_absolute_url() == f"/admin/tsunami/event/{event.pk}/change/"
+
+
+def test_event_field_order_matches_the_positional_construction_in_receivers():
+    # tsunami.receivers builds automatic events positionally for speed.
+    assert [f.attname for f in Event._meta.concrete_fields] == [
+        "id",
+        "event_type",
+        "target_ctype_id",
+        "target_id",
+        "data",
+        "previous_data",
+        "user_id",
+        "created_at",
+    ]
