@@ -24,7 +24,7 @@ from tsunami.exceptions import ImmutableEventError
 from tsunami.globs import event_type_q
 
 #: The characters an event type may contain: letters, digits, ``. - _ @ \ /``.
-EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9._@\\/-]+$"
+EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9._@\\/-]+\Z"
 EVENT_TYPE_MAX_LENGTH = 200
 
 validate_event_type = RegexValidator(

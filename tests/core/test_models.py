@@ -7,7 +7,7 @@ from django.db.models import ProtectedError
 from tests.testapp.models import Car, Country, Engine, Gadget
 from tsunami.diff import MISSING, UNKNOWN
 from tsunami.exceptions import ImmutableEventError
-from tsunami.models import Event, EventAggregate
+from tsunami.models import Event, EventAggregate, validate_event_type
 from tsunami.tracking import suspend
 
 pytestmark = pytest.mark.django_db
@@ -289,3 +289,9 @@ def test_event_field_order_matches_the_positional_construction_in_receivers():
         "user_id",
         "created_at",
     ]
+
+
+def test_the_field_validator_refuses_a_trailing_newline_too():
+    with pytest.raises(ValidationError):
+        validate_event_type("cars.x\n")
+    validate_event_type("cars.x")

@@ -76,21 +76,6 @@ def test_timeline_ui_permission_matrix(role):
     check_pages(role, lambda name: not is_admin(name))
 
 
-ADMIN_LEAK = pytest.mark.xfail(
-    strict=True,
-    reason="the Event admin shows every model's events (types, targets, data) to any "
-    "holder of tsunami.view_event; the timeline UI also requires the model's view permission",
-)
-
-
-@pytest.mark.parametrize(
-    "role",
-    [
-        pytest.param(role, marks=ADMIN_LEAK)
-        if role in ("staff with view_event only", "staff with view_event and view_car")
-        else role
-        for role in ROLES
-    ],
-)
+@pytest.mark.parametrize("role", ROLES)
 def test_admin_permission_matrix(role):
     check_pages(role, is_admin)

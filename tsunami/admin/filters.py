@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+# Content type ids are integers; longer digit strings overflow SQLite's INTEGER.
+_MAX_ID_DIGITS = 18
+
+
 @dataclass
 class FilterInput:
     """One input of an ``InputFilter``: a text box, or a select when it has options."""
@@ -67,7 +71,10 @@ class InputFilter(admin.ListFilter):
         for name in self.expected_parameters():
             if name in params:
                 value = params.pop(name)[-1].strip()
-                if value:
+                if "\x00" in value:
+                    # No database column can hold NUL (PostgreSQL refuses it outright).
+                    self.errors[name] = str(_("Remove the NUL character from this value."))
+                elif value:
                     self.used_parameters[name] = value
 
     def get_inputs(self) -> list[FilterInput]:
@@ -154,7 +161,7 @@ class ObjectFilter(InputFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         ctype_id = self.value(self.ctype_parameter)
         object_id = self.value(self.id_parameter)
-        if ctype_id and not ctype_id.isdigit():
+        if ctype_id and not (ctype_id.isdigit() and len(ctype_id) <= _MAX_ID_DIGITS):
             self.errors[self.ctype_parameter] = str(_("Choose a content type from the list."))
             ctype_id = ""
         if not (ctype_id or object_id):

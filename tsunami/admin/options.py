@@ -25,6 +25,7 @@ from tsunami.admin import filters
 from tsunami.admin.links import admin_change_url, events_url, existing_objects
 from tsunami.admin.pagination import CappedPaginator
 from tsunami.models import Event, EventAggregate
+from tsunami.permissions import restrict
 
 _EXISTS_ATTR = "_tsunami_target_exists"
 
@@ -207,10 +208,13 @@ class EventAdmin(_ReadOnlyMixin, admin.ModelAdmin):
             .annotate(total=Count("pk"))
             .values("total")
         )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(aggregate_total=Coalesce(Subquery(count), 0, output_field=IntegerField()))
+        queryset = super().get_queryset(request)
+        if self.has_view_permission(request):
+            # Like the timeline: only the events of models the user may view. (Users who may
+            # not view events at all get Django's 403 rather than "does not exist".)
+            queryset = restrict(request, queryset)  # type: ignore[arg-type]
+        return queryset.annotate(
+            aggregate_total=Coalesce(Subquery(count), 0, output_field=IntegerField())
         )
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:

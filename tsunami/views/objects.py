@@ -82,7 +82,7 @@ class ObjectHistoryView(EventViewerRequiredMixin, PartialTemplateMixin, Template
     def get(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
         """Find the model, check the permission to view it, then render."""
         app_label, model_name = kwargs["app_label"], kwargs["model_name"].lower()
-        if "\x00" in kwargs["object_id"]:
+        if any("\x00" in kwargs[key] for key in ("app_label", "model_name", "object_id")):
             raise Http404
         ctype = ContentType.objects.filter(app_label=app_label, model=model_name).first()
         if ctype is None:
