@@ -109,10 +109,13 @@ class Event(models.Model):
     event_type = models.CharField(
         _("event type"), max_length=EVENT_TYPE_MAX_LENGTH, validators=[validate_event_type]
     )
+    # The foreign keys' own indexes would duplicate the leading columns of the named
+    # indexes below; every index is one more B-tree written per event.
     target_ctype = models.ForeignKey(
         ContentType,
         models.PROTECT,
         related_name="+",
+        db_index=False,
         verbose_name=_("target type"),
     )
     target_id = models.CharField(_("target id"), max_length=255)
@@ -131,7 +134,7 @@ class Event(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        db_constraint=True,
+        db_index=False,
         verbose_name=_("user"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=False)
@@ -270,12 +273,17 @@ class EventAggregate(models.Model):
     event = models.ForeignKey(
         Event,
         models.CASCADE,
+        db_index=False,
         related_name="aggregates",
         related_query_name="aggregate",
         verbose_name=_("event"),
     )
     aggregate_ctype = models.ForeignKey(
-        ContentType, models.PROTECT, related_name="+", verbose_name=_("aggregate type")
+        ContentType,
+        models.PROTECT,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("aggregate type"),
     )
     aggregate_id = models.CharField(_("aggregate id"), max_length=255)
     aggregate = GenericForeignKey("aggregate_ctype", "aggregate_id")
