@@ -187,6 +187,39 @@ def test_a_script_stored_in_a_field_does_not_run(page, live_server):
     assert page.js_errors == []
 
 
+INJECTIONS = (
+    '"><img src=x onerror="window.tsunamiPwned = 3">',
+    '</pre></details><svg onload="window.tsunamiPwned = 4">',
+    '" autofocus onfocus="window.tsunamiPwned = 5',
+    "' autofocus onfocus='window.tsunamiPwned = 6' x='",
+)
+
+
+def test_attribute_injections_in_json_keys_values_and_str_stay_inert(page, live_server):
+    metadata = {
+        key: {"nested": value} for key, value in zip(INJECTIONS, reversed(INJECTIONS), strict=True)
+    }
+    book = Book.objects.create(title=INJECTIONS[0], metadata=metadata)
+    book.title = INJECTIONS[2]
+    book.metadata = {**metadata, INJECTIONS[1]: [INJECTIONS[3]]}
+    book.save()
+    event = Event.objects.filter(event_type="testapp.book.updated").get()
+    for url in (
+        "/events/",
+        f"/events/history/testapp/book/{book.pk}/",
+        f"/admin/tsunami/event/?q={book.pk}",
+        f"/admin/tsunami/event/{event.pk}/change/",
+        f"/events/{event.pk}/",
+    ):
+        page.goto(live_server.url + url)
+        page.wait_for_load_state("networkidle")
+        page.mouse.move(200, 300)
+        page.keyboard.press("Tab")
+        assert page.evaluate("window.tsunamiPwned") is None, url
+    expect(page.locator("body")).to_contain_text("onfocus")
+    assert page.js_errors == []
+
+
 def test_screenshots_of_the_timeline_and_a_history_page(page, live_server, tmp_path):
     car = _seed()
     with tracking.acting_user(make_user("carol", staff=False)):
