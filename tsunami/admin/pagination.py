@@ -25,7 +25,8 @@ class CappedPaginator(Paginator):
         object_list: Any = self.object_list
         if isinstance(object_list, QuerySet):
             # COUNT(*) over a LIMIT subquery of bare ids: bounded work whatever the size.
-            return object_list.order_by().values("pk")[:limit].count()
+            # The list's own order is kept, so the count walks the index the page reads.
+            return object_list.values("pk")[:limit].count()
         return min(len(object_list), limit)
 
     @property
