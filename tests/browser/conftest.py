@@ -1,9 +1,12 @@
 import os
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.ui.conftest import make_user
+
+# Web-first assertions wait longer than their 5 s default on a busy CI machine.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("TSUNAMI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,7 +57,8 @@ def page(browser, live_server, transactional_db, client):
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: CI machines are small and shared; a slow step must not read as a failure.
+    page.set_default_timeout(30_000)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
