@@ -27,6 +27,11 @@ def _event_fields(with_pk: bool) -> tuple[Any, ...]:
     return tuple(f for f in Event._meta.concrete_fields if with_pk or not f.primary_key)
 
 
+@cache
+def _created_at_index(with_pk: bool) -> int:
+    return [f.attname for f in _event_fields(with_pk)].index("created_at")
+
+
 _statements: dict[tuple[str, bool, int], tuple[str, str]] = {}
 
 
@@ -73,7 +78,8 @@ def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], using: str
     table = Event._meta.db_table
     fields = _event_fields(with_pk)
     params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
-    created_at = Event._meta.get_field("created_at").get_db_prep_save(event.created_at, connection)
+    # The aggregates carry the event's time, already prepared for the event row.
+    created_at = params[_created_at_index(with_pk)]
     event_sql, aggregate_sql = _statement(connection, with_pk, len(aggregate_keys))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
