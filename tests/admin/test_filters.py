@@ -29,11 +29,19 @@ def ids(queryset):
 
 
 @pytest.fixture
+def superuser(db):
+    """The logged-in superuser, also at a pk far from the chosen ones (see ``world``)."""
+    return get_user_model().objects.create_superuser("root", "root@example.com", "pw", pk=900_003)
+
+
+@pytest.fixture
 def world(db):
     """Two cars with parts at chosen pks (so that a car pk equals an engine pk), and users."""
     users = get_user_model().objects
-    ann = users.create_user("ann", "ann@example.com", "pw")
-    bob = users.create_user("bob", "bob@example.com", "pw")
+    # Users get pks far from the chosen ones: an auto-increment that earlier tests moved on
+    # (MariaDB and PostgreSQL never rewind it) must not make a user's pk 21 or 30.
+    ann = users.create_user("ann", "ann@example.com", "pw", pk=900_001)
+    bob = users.create_user("bob", "bob@example.com", "pw", pk=900_002)
     with acting_user(ann):
         car = Car.objects.create(pk=10, manufacturer="Volvo")
         engine = Engine.objects.create(pk=20, car=car)
