@@ -14,7 +14,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from tsunami.globs import glob_regex
-from tsunami.models import EVENT_TYPE_MAX_LENGTH, EventQuerySet
+from tsunami.models import EVENT_TYPE_MAX_LENGTH, EventQuerySet, content_type_label
 from tsunami.permissions import filterable_content_types, viewable_content_types
 
 MAX_EVENT_TYPE_PATTERNS = 20
@@ -24,11 +24,6 @@ AGGREGATE_TIME = "tsunami_aggregate_time"
 AGGREGATE_EVENT = "tsunami_aggregate_event"
 _EVENT_TYPE_GLOB = re.compile(r"[a-zA-Z0-9._@\\/*?\[\]!-]+")
 _SEPARATORS = re.compile(r"[\s,]+")
-
-
-def content_type_label(ctype: ContentType) -> str:
-    """Return the ``app_label.model`` label by which the URLs name a content type."""
-    return f"{ctype.app_label}.{ctype.model}"
 
 
 class RepeatableTextInput(forms.TextInput):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -11,6 +10,7 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models.signals import post_save
 
+from tsunami.globs import glob_regex, is_glob
 from tsunami.models import Event
 
 Listener = Callable[[Event], Any]
@@ -18,11 +18,12 @@ Listener = Callable[[Event], Any]
 
 def _matcher(event_types: Iterable[str]) -> Callable[[str], bool]:
     event_types = list(event_types)
-    globs = [t for t in event_types if any(char in t for char in "*?[")]
+    # The same glob syntax as Event.objects.of_type() and the timeline's type filter.
+    globs = [t for t in event_types if is_glob(t)]
     exact = frozenset(t for t in event_types if t not in globs)
     if not globs:
         return exact.__contains__
-    pattern = re.compile("|".join(fnmatch.translate(glob) for glob in globs))
+    pattern = re.compile("|".join(glob_regex(glob) for glob in globs))
     return lambda event_type: event_type in exact or pattern.match(event_type) is not None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -41,6 +42,11 @@ _IMMUTABLE = (
     "Events are immutable: they cannot be changed or deleted. "
     "Use Event.objects.filter(...).purge() to delete old events on purpose."
 )
+
+
+def content_type_label(ctype: ContentType) -> str:
+    """Return ``app_label.model``, the label by which tsunami names a content type."""
+    return f"{ctype.app_label}.{ctype.model}"
 
 
 def _object_key(obj: models.Model) -> tuple[ContentType, str]:
@@ -311,7 +317,7 @@ class EventAggregate(models.Model):
 
     def __str__(self) -> str:
         ctype = ContentType.objects.get_for_id(self.aggregate_ctype_id)
-        return f"{ctype.app_label}.{ctype.model}:{self.aggregate_id}"
+        return f"{content_type_label(ctype)}:{self.aggregate_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Refuse to change an aggregate once written."""
@@ -420,16 +426,5 @@ def _atomic_unless_in_transaction(using: str) -> Any:
     # autocommit mode the event and its aggregates still commit together.
     connection = transaction.get_connection(using)
     if connection.in_atomic_block:
-        return _NULL_CONTEXT
+        return contextlib.nullcontext()
     return transaction.atomic(using=using)
-
-
-class _NullContext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_NULL_CONTEXT = _NullContext()

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from tsunami.models import EventAggregate
+from tsunami.models import EventAggregate, content_type_label
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -137,7 +137,7 @@ def content_type_options(request: HttpRequest) -> list[tuple[str, str]]:
     cached = getattr(request, "_tsunami_content_type_options", None)
     if cached is None:
         cached = [
-            (str(ctype.pk), f"{ctype.app_label}.{ctype.model}")
+            (str(ctype.pk), content_type_label(ctype))
             for ctype in ContentType.objects.order_by("app_label", "model")
         ]
         request._tsunami_content_type_options = cached  # type: ignore[attr-defined]

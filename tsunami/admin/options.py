@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from tsunami.admin import filters
 from tsunami.admin.links import admin_change_url, events_url, existing_objects
 from tsunami.admin.pagination import CappedPaginator
-from tsunami.models import Event, EventAggregate
+from tsunami.models import Event, EventAggregate, content_type_label
 from tsunami.permissions import restrict
 
 _EXISTS_ATTR = "_tsunami_target_exists"
@@ -126,7 +126,7 @@ class EventAggregateInline(_ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description=_("type"))
     def aggregate_type(self, obj: EventAggregate) -> str:
-        return f"{obj.aggregate_ctype.app_label}.{obj.aggregate_ctype.model}"
+        return content_type_label(obj.aggregate_ctype)
 
     @admin.display(description=_("object"))
     def aggregate_object(self, obj: EventAggregate) -> SafeString:
@@ -235,7 +235,7 @@ class EventAdmin(_ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("target type"))
     def target_type(self, obj: Event) -> str:
-        return f"{obj.target_ctype.app_label}.{obj.target_ctype.model}"
+        return content_type_label(obj.target_ctype)
 
     @admin.display(description=_("target"))
     def target_link(self, obj: Event) -> SafeString:

@@ -16,8 +16,8 @@ from django_htmx.http import push_url
 from django_tables2 import SingleTableMixin
 
 from tsunami import charts
-from tsunami.filters import EventFilterSet, content_type_label
-from tsunami.models import Event, EventQuerySet
+from tsunami.filters import EventFilterSet
+from tsunami.models import Event, EventQuerySet, content_type_label
 from tsunami.paginators import KeysetPage, KeysetPaginator
 from tsunami.permissions import (
     EventViewerRequiredMixin,
