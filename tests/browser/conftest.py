@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
 from tests.ui.conftest import make_user
@@ -50,6 +51,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server, transactional_db, client):
     """A browser page logged in as a superuser of the live server."""
+    # The live server must have a connection of its own (see the SQLite entry in tests/settings.py).
+    assert connection.vendor != "sqlite" or not connection.is_in_memory_db()
     user = make_user("root", superuser=True)
     client.force_login(user)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")

@@ -2,8 +2,8 @@
 
 On PostgreSQL and MariaDB several threads, each with its own connection, lock and change
 overlapping rows (``select_for_update``, in primary-key order) for a bounded number of
-rounds, some rolled back on purpose. SQLite's in-memory test database cannot take writers
-from several threads, so there the same rounds run interleaved on one connection.
+rounds, some rolled back on purpose. SQLite takes one writer at a time, so there the same
+rounds run interleaved on one connection.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def check_outcome(ledger: Ledger, initial: Counter[tuple[Any, ...]]) -> None:
 
 @pytest.mark.skipif(
     connection.vendor == "sqlite",
-    reason="SQLite's in-memory test database takes one writer; "
+    reason="SQLite takes one writer at a time; "
     "test_interleaved_rounds_on_one_connection runs the same rounds there",
 )
 def test_concurrent_writers_lose_and_invent_nothing(world):

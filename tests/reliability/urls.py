@@ -21,7 +21,7 @@ class Load:
     """How the attribution views make concurrent requests overlap."""
 
     barrier: threading.Barrier | None = None
-    # SQLite's in-memory database takes one writer at a time.
+    # SQLite takes one writer at a time.
     write_lock: contextlib.AbstractContextManager = contextlib.nullcontext()
 
 
