@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -9,8 +10,10 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Subquery
 from django.http import HttpRequest, QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tsunami.globs import glob_regex
@@ -24,6 +27,21 @@ AGGREGATE_TIME = "tsunami_aggregate_time"
 AGGREGATE_EVENT = "tsunami_aggregate_event"
 _EVENT_TYPE_GLOB = re.compile(r"[a-zA-Z0-9._@\\/*?\[\]!-]+")
 _SEPARATORS = re.compile(r"[\s,]+")
+#: The moments a time filter accepts: far enough inside Python's datetime range that the
+#: conversion to UTC and the chart's 30-day default window cannot overflow it.
+EARLIEST_TIME = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+LATEST_TIME = datetime.datetime(9000, 1, 1, tzinfo=datetime.UTC)
+_TIME_VALIDATORS = [
+    MinValueValidator(EARLIEST_TIME, _("Give a time from the year 1900 on.")),
+    MaxValueValidator(LATEST_TIME, _("Give a time before the year 9000.")),
+]
+
+
+def is_supported_time(moment: datetime.datetime) -> bool:
+    """Tell whether a filter may use ``moment`` (naive moments are in the current time zone)."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return EARLIEST_TIME <= moment <= LATEST_TIME
 
 
 class RepeatableTextInput(forms.TextInput):
@@ -78,10 +96,20 @@ class EventTypeFilter(django_filters.Filter):
         return qs.of_type(*value)
 
 
+def _content_type_by_label(label: str) -> ContentType | None:
+    app_label, _dot, model = label.rpartition(".")
+    try:
+        return ContentType.objects.get_by_natural_key(app_label, model)
+    except ContentType.DoesNotExist:
+        return None
+
+
 class EventFilterForm(forms.Form):
     """Checks the filters that only make sense together."""
 
     content_types: dict[str, ContentType]
+    #: Whether an affecting object may be of any model, not only of ``content_types``.
+    any_content_type: bool = False
 
     def clean_aggregate(self) -> tuple[ContentType, str] | None:
         value = self.cleaned_data.get("aggregate")
@@ -89,6 +117,8 @@ class EventFilterForm(forms.Form):
             return None
         label, _sep, object_id = value.partition(":")
         ctype = self.content_types.get(label.lower())
+        if ctype is None and self.any_content_type:
+            ctype = _content_type_by_label(label.lower())
         if ctype is None or not object_id:
             raise forms.ValidationError(
                 _(
@@ -164,6 +194,7 @@ class EventFilterSet(django_filters.FilterSet):
         lookup_expr="gte",
         method="filter_since",
         widget=_datetime("since"),
+        validators=_TIME_VALIDATORS,
     )
     until = django_filters.DateTimeFilter(
         label=_("Until"),
@@ -171,6 +202,7 @@ class EventFilterSet(django_filters.FilterSet):
         lookup_expr="lt",
         method="filter_until",
         widget=_datetime("until"),
+        validators=_TIME_VALIDATORS,
     )
 
     class Meta:
@@ -194,14 +226,16 @@ class EventFilterSet(django_filters.FilterSet):
         ]
         self.content_types = {content_type_label(ctype): ctype for ctype in filterable}
         viewable = viewable_content_types(request)
+        # A model that is not tracked (any more) still has events: it may be an aggregate.
+        self.any_content_type = viewable is None
         if viewable is not None:
-            # A model that is no longer tracked still has events: it may be an aggregate.
             self.content_types.update((content_type_label(ctype), ctype) for ctype in viewable)
 
     @property
     def form(self) -> EventFilterForm:
         form: EventFilterForm = super().form
         form.content_types = self.content_types
+        form.any_content_type = self.any_content_type
         return form
 
     def filter_user(self, queryset: EventQuerySet, name: str, value: str) -> EventQuerySet:

@@ -33,7 +33,9 @@ def glob_regex(pattern: str) -> str:
             index = end + 1
             negate = body.startswith("!")
             body = body[1:] if negate else body
-            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+            # Escaped, a "[" cannot open a POSIX class such as "[[.", which PostgreSQL rejects.
+            body = body.replace("\\", "\\\\").replace("[", "\\[")
+            out.append("[" + ("^" if negate else "") + body + "]")
         else:
             out.append(re.escape(char) if not char.isalnum() else char)
     out.append("$")

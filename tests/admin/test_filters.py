@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.test import override_settings
 from django.urls import reverse
 
 from tests.testapp.models import Car, Country, Cylinder, Engine, Tag
@@ -206,6 +207,29 @@ def test_invalid_dates_and_types_are_reported_not_applied(superuser_client, date
     html = response.content.decode()
     assert "Enter a date as YYYY-MM-DD." in html
     assert "Choose a content type from the list." in html
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/New_York"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"created_to": "9999-12-31"},
+        {"created_to": "9999-12-31T23:59:59"},
+        {"created_from": "0001-01-01"},
+        {"created_from": "0001-01-01T00:00:00"},
+    ],
+)
+def test_dates_beyond_the_supported_range_are_reported_not_applied(
+    superuser_client, dated, zone, query
+):
+    with override_settings(TIME_ZONE=zone):
+        response = superuser_client.get(
+            reverse("admin:tsunami_event_changelist"), {"event_type": "manual.*", **query}
+        )
+
+    assert response.status_code == 200
+    assert {event.pk for event in response.context["cl"].result_list} == set(dated.values())
+    assert "Give a date from the year 1900 up to 9000." in response.content.decode()
 
 
 def test_filters_combine(superuser_client, world):

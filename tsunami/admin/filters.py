@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from tsunami.filters import is_supported_time
 from tsunami.models import EventAggregate, content_type_label
 
 if TYPE_CHECKING:
@@ -273,6 +274,9 @@ class CreatedAtFilter(InputFilter):
             moment = datetime.datetime.combine(day, datetime.time.min)
         if moment is None:
             self.errors[name] = str(_("Enter a date as YYYY-MM-DD."))
+            return None, False
+        if not is_supported_time(moment):
+            self.errors[name] = str(_("Give a date from the year 1900 up to 9000."))
             return None, False
         if settings.USE_TZ and timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
