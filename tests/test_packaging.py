@@ -25,7 +25,7 @@ CHECK = textwrap.dedent(
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
         TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
                     "APP_DIRS": True}],
-        ROOT_URLCONF="tsunami.urls",
+        ROOT_URLCONF="check_urls",
         STATIC_URL="/static/",
     )
     django.setup()
@@ -33,10 +33,23 @@ CHECK = textwrap.dedent(
     from django.contrib.staticfiles import finders
     from django.template.loader import get_template
 
+    from django.template.loader import render_to_string
+
     assert "site-packages" in tsunami.__file__, tsunami.__file__
-    get_template("tsunami/base.html")
+    page = render_to_string("tsunami/base.html")
+    assert 'href="/static/tsunami/tsunami.css"' in page, page
+    assert 'href="/events/"' in page, page
     print(finders.find("tsunami/tsunami.css"))
     print(get_template("tsunami/partials/diff.html").origin.name)
+    """
+)
+
+
+URLS = textwrap.dedent(
+    """
+    from django.urls import include, path
+
+    urlpatterns = [path("events/", include("tsunami.urls"))]
     """
 )
 
@@ -59,6 +72,7 @@ def test_the_wheel_ships_templates_and_static_files_that_django_finds(tmp_path):
     run(sys.executable, "-m", "venv", str(venv))
     python = venv / "bin" / "python"
     run(str(python), "-m", "pip", "install", "-q", str(wheel), timeout=600)
+    (tmp_path / "check_urls.py").write_text(URLS)
     result = run(str(python), "-c", CHECK, cwd=tmp_path, timeout=120)
     css, template = result.stdout.split()
     assert css.endswith("site-packages/tsunami/static/tsunami/tsunami.css")

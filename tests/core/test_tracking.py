@@ -284,6 +284,22 @@ def test_excluded_and_default_excluded_models_record_nothing():
     assert not Event.objects.exists()
 
 
+def test_the_framework_models_excluded_by_default_record_nothing(user):
+    from django.contrib.admin.models import ADDITION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db.migrations.recorder import MigrationRecorder
+
+    before = Event.objects.count()
+    ContentType.objects.create(app_label="elsewhere", model="thing")
+    session = SessionStore()
+    session["seen"] = True
+    session.save()
+    LogEntry.objects.log_actions(user.pk, [user], ADDITION, single_object=True)
+    MigrationRecorder.Migration.objects.create(app="elsewhere", name="0001_initial")
+    assert Event.objects.count() == before
+
+
 @pytest.mark.parametrize(
     ("config", "tracked"),
     [
