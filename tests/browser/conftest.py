@@ -27,7 +27,10 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(django_db_setup):
+    # The test database must exist before the live server starts: pytest-django hands the
+    # server threads the test thread's connection when it sees Django's in-memory SQLite
+    # default, and threads that share a SQLite connection deadlock or crash.
     # Playwright's sync API runs an event loop in the test thread, while the tests' own ORM
     # calls stay synchronous; the loop and this permission end with the module, so that
     # other tests see neither.
@@ -51,7 +54,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server, transactional_db, client):
     """A browser page logged in as a superuser of the live server."""
-    # The live server must have a connection of its own (see the SQLite entry in tests/settings.py).
+    # Every live server thread has a connection of its own (see tests/settings.py).
+    assert not live_server.thread.connections_override
     assert connection.vendor != "sqlite" or not connection.is_in_memory_db()
     user = make_user("root", superuser=True)
     client.force_login(user)
