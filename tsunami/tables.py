@@ -104,6 +104,11 @@ def target_label(event: Event) -> str:
     return _("#%(id)s (deleted)") % {"id": event.target_id}
 
 
+def _labelled(label: Any, **attrs: Any) -> dict[str, Any]:
+    """Give each cell its column's name, which narrow screens show in place of the header."""
+    return {**attrs, "td": {"data-label": label}}
+
+
 class EventTable(tables.Table):
     """The events of the timeline: when, type, target, user and the fields changed."""
 
@@ -111,21 +116,34 @@ class EventTable(tables.Table):
         verbose_name=gettext_lazy("When"),
         accessor="created_at",
         order_by=("created_at", "id"),
-        attrs={"th": {"class": "tsunami-col-when"}},
+        attrs=_labelled(gettext_lazy("When"), th={"class": "tsunami-col-when"}),
     )
-    event_type = tables.Column(verbose_name=gettext_lazy("Event type"), orderable=False)
+    event_type = tables.Column(
+        verbose_name=gettext_lazy("Event type"),
+        orderable=False,
+        attrs=_labelled(gettext_lazy("Event type")),
+    )
     # The accessors avoid resolving the generic foreign key row by row.
     target = tables.Column(
         verbose_name=gettext_lazy("Target"),
         accessor="target_id",
         empty_values=(),
         orderable=False,
+        attrs=_labelled(gettext_lazy("Target")),
     )
     user = tables.Column(
-        verbose_name=gettext_lazy("User"), accessor="user_id", empty_values=(), orderable=False
+        verbose_name=gettext_lazy("User"),
+        accessor="user_id",
+        empty_values=(),
+        orderable=False,
+        attrs=_labelled(gettext_lazy("User")),
     )
     summary = tables.Column(
-        verbose_name=gettext_lazy("Changed"), accessor="data", empty_values=(), orderable=False
+        verbose_name=gettext_lazy("Changed"),
+        accessor="data",
+        empty_values=(),
+        orderable=False,
+        attrs=_labelled(gettext_lazy("Changed")),
     )
 
     class Meta:

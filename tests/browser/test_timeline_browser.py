@@ -250,9 +250,10 @@ def test_screenshots_of_the_timeline_and_a_history_page(page, live_server, tmp_p
 
 def test_pages_fit_a_phone_screen_and_follow_dark_mode(page, live_server):
     car = _seed()
+    event = Event.objects.filter(event_type="testapp.car.updated").get()
     page.set_viewport_size({"width": 375, "height": 740})
     page.emulate_media(color_scheme="dark")
-    for path in ("/events/", f"/events/history/testapp/car/{car.pk}/"):
+    for path in ("/events/", f"/events/history/testapp/car/{car.pk}/", f"/events/{event.pk}/"):
         page.goto(live_server.url + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -262,6 +263,23 @@ def test_pages_fit_a_phone_screen_and_follow_dark_mode(page, live_server):
         assert background == "rgb(13, 17, 23)", path
     page.emulate_media(color_scheme="light")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+
+
+def test_on_a_phone_rows_are_cards_whose_cells_name_their_column(page, live_server):
+    _seed()
+    page.set_viewport_size({"width": 375, "height": 740})
+    _open_timeline(page, live_server)
+    expect(page.locator("#tsunami-table thead a")).to_be_visible()  # sorting stays reachable
+    expect(page.locator("#tsunami-table thead th").nth(1)).to_be_hidden()
+    user_cell = page.locator(f"{ROWS} td:nth-child(4)").first
+    label = user_cell.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == '"User: "'
+    assert user_cell.get_attribute("data-label") == "User"
+    first, second = (
+        page.locator(ROWS).nth(0).bounding_box(),
+        page.locator(ROWS).nth(1).bounding_box(),
+    )
+    assert second["y"] >= first["y"] + first["height"]  # stacked, not side by side
 
 
 def test_keyboard_users_reach_the_filters_and_see_the_focus(page, live_server):

@@ -45,8 +45,8 @@ def test_rows_show_time_type_target_user_and_changed_fields(root_client, garage)
         kwargs={"app_label": "testapp", "model_name": "car", "object_id": car.pk},
     )
     assert f'<a href="{history}">Volkswagen</a>' in content
-    assert "<td >bob</td>" in content
-    assert "<td >Manufacturer</td>" in content
+    assert '<td data-label="User">bob</td>' in content
+    assert '<td data-label="Changed">Manufacturer</td>' in content
     assert f'href="{event.get_absolute_url()}"' in content
 
 
