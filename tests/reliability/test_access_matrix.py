@@ -8,16 +8,24 @@ may not view.
 import pytest
 
 from tests.reliability import stats
-from tests.reliability.web import BOOK_MARK, CAR_MARK, ROLES, client_for, make_world, pages
+from tests.reliability.web import (
+    BOOK_MARK,
+    CAR_MARK,
+    ENGINE_MARK,
+    ROLES,
+    client_for,
+    make_world,
+    pages,
+)
 
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db]
 
 SHUT_OUT = {"anonymous", "inactive staff", "active non-staff", "staff without permissions"}
 # role -> markers that must never appear in its responses
 FORBIDDEN_MARKS = {
-    **dict.fromkeys(SHUT_OUT, (CAR_MARK, BOOK_MARK)),
-    "staff with view_event only": (CAR_MARK, BOOK_MARK),
-    "staff with view_event and view_car": (BOOK_MARK,),
+    **dict.fromkeys(SHUT_OUT, (CAR_MARK, BOOK_MARK, ENGINE_MARK)),
+    "staff with view_event only": (CAR_MARK, BOOK_MARK, ENGINE_MARK),
+    "staff with view_event and view_car": (BOOK_MARK, ENGINE_MARK),
     "superuser": (),
 }
 # (role, page) -> a marker that must appear, so that the content checks are not vacuous
@@ -31,6 +39,20 @@ MUST_SHOW = {
     ("superuser", "book history"): BOOK_MARK,
     ("superuser", "admin book event"): BOOK_MARK,
     ("superuser", "admin events of books"): BOOK_MARK,
+    ("superuser", "engine event"): ENGINE_MARK,
+    ("superuser", "car history"): ENGINE_MARK,
+    ("superuser", "admin events"): ENGINE_MARK,
+}
+# Pages that a role which may use the timeline must still be refused: another model's event.
+MUST_REFUSE = {
+    ("staff with view_event only", "car event"),
+    ("staff with view_event only", "car history"),
+    ("staff with view_event only", "admin car event"),
+    ("staff with view_event and view_car", "book event"),
+    ("staff with view_event and view_car", "engine event"),
+    ("staff with view_event and view_car", "book history"),
+    ("staff with view_event and view_car", "admin book event"),
+    ("staff with view_event and view_car", "admin book history"),
 }
 
 
@@ -39,7 +61,8 @@ def refused(response, headers):
     if response.status_code in (403, 404):
         return True
     if response.status_code == 302:
-        return "/login/" in response["Location"]
+        # The admin sends a user to its index when an object is not theirs to see.
+        return "/login/" in response["Location"] or response["Location"] == "/admin/"
     return bool(headers) and "HX-Redirect" in response.headers  # htmx: reload on the login page
 
 
@@ -56,15 +79,17 @@ def check_pages(role, only):
         content = final.content.decode()
         if final.status_code >= 500:
             problems.append(f"{name}: {final.status_code}")
-        if role in SHUT_OUT and not refused(first, headers):
+        if (role in SHUT_OUT or (role, name) in MUST_REFUSE) and not refused(first, headers):
             problems.append(f"{name}: not refused ({first.status_code})")
+        if role == "superuser" and final.status_code != 200:
+            problems.append(f"{name}: {final.status_code}, expected 200")
         for mark in FORBIDDEN_MARKS[role]:
             if mark in content:
                 problems.append(f"{name}: shows {mark}")
         must = MUST_SHOW.get((role, name))
         if must and must not in content:
             problems.append(f"{name}: does not show {must} ({final.status_code})")
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def is_admin(name):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -12,9 +13,11 @@ from django.test import Client
 from tests.testapp.models import Book, Car, Engine
 from tsunami import tracking
 from tsunami.models import Event
+from tsunami.paginators import Cursor
 
 CAR_MARK = "carmark7c1"
 BOOK_MARK = "bookmark9f2"
+ENGINE_MARK = "enginemark3d5"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 ROLES = (
@@ -39,13 +42,17 @@ class World:
 
 
 def make_world() -> World:
-    """Cars and books whose events carry a marker of their model in data and object names."""
+    """Cars, books and an engine whose events carry a marker of their model.
+
+    The markers are in event data and object names; the engine's event is also part of the
+    car's history, through the engine's aggregates.
+    """
     actor = _user("actor", staff=False)
     with tracking.acting_user(actor):
         car = Car.objects.create(manufacturer=f"Ford {CAR_MARK}")
         car.manufacturer = f"VW {CAR_MARK}"
         car.save()
-        Engine.objects.create(car=car)  # an event of another model in the car's history
+        engine = Engine.objects.create(car=car)  # its events are in the car's history too
         book = Book.objects.create(title=f"Dune {BOOK_MARK}", metadata={BOOK_MARK: BOOK_MARK})
         book.title = f"Emma {BOOK_MARK}"
         book.save()
@@ -55,7 +62,9 @@ def make_world() -> World:
     book_event = Event.objects.create(
         event_type=f"shop.{BOOK_MARK}.noted", target=book, data={BOOK_MARK: BOOK_MARK}
     )
-    engine_event = Event.objects.get(event_type="testapp.engine.created")
+    engine_event = Event.objects.create(
+        event_type=f"shop.{ENGINE_MARK}.noted", target=engine, data={"n": ENGINE_MARK}
+    )
     return World(car, book, car_event, book_event, engine_event)
 
 
@@ -95,6 +104,12 @@ def client_for(role: str) -> Client:
     return client
 
 
+def _cursor_after(event: Event) -> str:
+    # A page that starts just after this event, and so holds it and every older event.
+    later = event.created_at + datetime.timedelta(seconds=1)
+    return Cursor(later, event.pk).encode()
+
+
 def pages(world: World) -> list[tuple[str, str, dict[str, str]]]:
     """Return ``(name, url, headers)`` of every page: the timeline UI with its htmx partials,
     and the admin's event pages and object histories."""
@@ -114,7 +129,7 @@ def pages(world: World) -> list[tuple[str, str, dict[str, str]]]:
         ("timeline of books", "/events/?model=testapp.book", {}),
         ("timeline of a book", f"/events/?aggregate=testapp.book:{world.book.pk}", {}),
         ("timeline of book types", "/events/?type=testapp.book.*&type=shop.*", {}),
-        ("timeline page after", f"/events/?after={world.book_event.pk}", {}),
+        ("timeline page after", f"/events/?after={_cursor_after(world.book_event)}", {}),
         ("chart", "/events/chart/", {}),
         ("chart partial", "/events/chart/", target("tsunami-chart")),
         ("chart of books", "/events/chart/?model=testapp.book", target("tsunami-chart")),
