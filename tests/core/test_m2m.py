@@ -98,6 +98,17 @@ def test_through_models_record_membership_and_the_relation():
     assert Event.objects.filter(event_type="testapp.membership.deleted").count() == 1
 
 
+def test_a_row_created_on_the_through_model_records_only_its_own_event():
+    # Documented limit: Django sends no m2m_changed for it.
+    with suspend():
+        person = Person.objects.create(name="p")
+        club = Club.objects.create(name="c")
+    Membership.objects.create(person=person, club=club)
+    assert list(Event.objects.values_list("event_type", flat=True)) == [
+        "testapp.membership.created"
+    ]
+
+
 def test_uuid_primary_keys_in_relations_are_strings():
     with suspend():
         gadget = Gadget.objects.create(name="g")
