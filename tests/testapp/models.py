@@ -64,8 +64,8 @@ class Book(models.Model):
 
 
 class Person(models.Model):
-    name = models.CharField(max_length=100)
-    friends = models.ManyToManyField("self", blank=True)
+    name = models.CharField("full name", max_length=100)
+    friends = models.ManyToManyField("self", blank=True, verbose_name="close friends")
 
     def __str__(self):
         return self.name

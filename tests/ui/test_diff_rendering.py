@@ -3,7 +3,7 @@
 import pytest
 from django.template import Context, Template
 
-from tests.testapp.models import Book, Car, Ticket
+from tests.testapp.models import Book, Car, Person, Ticket
 from tests.ui.conftest import make_event
 from tsunami.diff import MISSING, UNKNOWN
 from tsunami.models import Event
@@ -14,6 +14,19 @@ pytestmark = pytest.mark.django_db
 
 def rows(event):
     return [(row.label, row.kind, row.old, row.new) for row in diff_rows(event)]
+
+
+def test_fields_are_labelled_with_their_declared_verbose_names(db):
+    ann = Person.objects.create(name="Ann")
+    bob = Person.objects.create(name="Bob")
+    ann.name = "Ann Lee"
+    ann.save()
+    ann.friends.add(bob)
+    updates = Event.objects.for_target(ann).filter(event_type="testapp.person.updated")
+    assert [rows(event) for event in updates.order_by("id")] == [
+        [("Full name", "changed", "Ann", "Ann Lee")],
+        [("Close friends[0]", "added", MISSING, bob.pk)],
+    ]
 
 
 def test_created_shows_every_field_as_added_with_verbose_names(db):
