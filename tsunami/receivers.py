@@ -372,13 +372,23 @@ def _refresh_with_snapshot(original: Any) -> Any:
 
 def _from_db_with_snapshot(original: Any) -> Any:
     # Snapshots are taken here rather than in post_init: a loaded row then costs one dict
-    # lookup and one dict copy, without dispatching a signal for every instance.
+    # lookup and one dict copy, without dispatching a signal for every instance. Every row of
+    # every query passes through here, so the snapshot is taken inline (a fresh instance has
+    # no snapshot to drop) rather than through take_snapshot().
     @functools.wraps(original)
-    def from_db(cls: type[models.Model], *args: Any, **kwargs: Any) -> models.Model:
-        instance = original(cls, *args, **kwargs)
+    def from_db(
+        cls: type[models.Model], db: str, field_names: Any, values: Any, **kwargs: Any
+    ) -> models.Model:
+        instance = original(cls, db, field_names, values, **kwargs)
         mutable = _loaded_snapshots.get(cls)
         if mutable is not None:
-            tracking.take_snapshot(instance, mutable)
+            state = instance.__dict__
+            snapshot = state.copy()
+            for attname in mutable:
+                value = snapshot.get(attname)
+                if isinstance(value, dict | list):
+                    snapshot[attname] = tracking.copy_loaded_json(value)
+            state[tracking.SNAPSHOT_ATTR] = snapshot
         return instance
 
     from_db.tsunami_wrapped = True  # type: ignore[attr-defined]

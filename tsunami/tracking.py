@@ -234,6 +234,14 @@ def _copy_mutable(value: Any) -> Any:
         return copy.deepcopy(value)
 
 
+def copy_loaded_json(value: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
+    """Return a copy of a JSON document just loaded; empty ones, the usual case, cost least."""
+    if not value and (value.__class__ is dict or value.__class__ is list):
+        return value.__class__()
+    copied: dict[str, Any] | list[Any] = _copy_mutable(value)
+    return copied
+
+
 def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
     """Return the state the instance was loaded or last saved with, if known."""
     return instance.__dict__.get(SNAPSHOT_ATTR)
