@@ -1,4 +1,4 @@
-"""User attribution under load, through the real WSGI and ASGI handlers.
+"""User attribution under load, through Django's WSGIHandler and ASGIHandler.
 
 Many requests by different users (and anonymous ones) overlap inside the middleware; each
 changes its own object, and its event must carry the user of that request. The same
@@ -15,9 +15,11 @@ import threading
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
-from django.test import AsyncClient, Client
 
+from tests.reliability.handlers import asgi_get, session_cookie, wsgi_get
 from tests.reliability.urls import Load
 from tests.testapp.models import Car
 from tsunami import tracking
@@ -66,12 +68,10 @@ def wsgi_scenario():
         requests = []
         for wave in range(WAVES):
             car = cars[thread * WAVES + wave]
-            client = Client()
             user = None
             if (thread + wave) % THREADS:  # one anonymous request in each wave
                 user = User.objects.create_user(f"user-{thread}-{wave}")
-                client.force_login(user)
-            requests.append((client, car))
+            requests.append((session_cookie(user), car))
             expected.append((car, user))
         after = cars[THREADS * WAVES + thread]
         expected.append((after, None))
@@ -81,11 +81,12 @@ def wsgi_scenario():
         threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
     )
     errors = []
+    handler = WSGIHandler()
 
     def run(requests, after):
         try:
-            for client, car in requests:
-                assert client.post(f"/wave/{car.pk}/").status_code == 200
+            for cookie, car in requests:
+                assert wsgi_get(handler, f"/wave/{car.pk}/", cookie) == 200
             with Load.write_lock:
                 after.manufacturer = "changed outside any request"
                 after.save()
@@ -115,25 +116,21 @@ def asgi_scenario(route):
         User.objects.create_user(f"async-{i}") if i % 6 else None for i in range(ASYNC_REQUESTS)
     ]
 
+    cookies = [session_cookie(user) for user in users]
+    handler = ASGIHandler()
+
     async def run():
-        clients = []
-        for user in users:
-            client = AsyncClient()
-            if user is not None:
-                await client.aforce_login(user)
-            clients.append(client)
         try:
             return await asyncio.gather(
                 *(
-                    client.post(f"/{route}/{car.pk}/")
-                    for client, car in zip(clients, cars, strict=True)
+                    asgi_get(handler, f"/{route}/{car.pk}/", cookie)
+                    for cookie, car in zip(cookies, cars, strict=True)
                 )
             )
         finally:
             await sync_to_async(connections.close_all)()
 
-    responses = asyncio.run(run())
-    assert [r.status_code for r in responses] == [200] * ASYNC_REQUESTS
+    assert asyncio.run(run()) == [200] * ASYNC_REQUESTS
     return mismatches(list(zip(cars, users, strict=True)))
 
 
