@@ -43,7 +43,7 @@ typecheck: venv
 	$(BIN)/mypy tsunami
 
 test-sqlite: venv
-	TSUNAMI_TEST_DB=sqlite $(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90 tests
+	TSUNAMI_TEST_DB=sqlite $(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=95 tests
 
 test-dbs: venv services
 	TSUNAMI_TEST_DB=postgres $(BIN)/python -m pytest -m "not packaging" tests
