@@ -91,6 +91,16 @@ def test_faults_under_atomic_requests_in_a_real_transaction(world, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_faults_inside_a_real_outermost_atomic_block_leave_nothing(world):
+    before = db_state()
+    for operation in OPERATIONS:
+        for fault in faults_for(operation):
+            run_with_fault(operation, fault, transaction.atomic)
+            assert db_state() == before, (operation, fault)
+    assert_every_event_is_whole()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_fault_in_autocommit_mode_never_leaves_a_partial_event(world):
     for operation in OPERATIONS:
         for fault in faults_for(operation):
