@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from tests.reliability import stats
 from tests.testapp.models import Book, Car
+from tests.ui.conftest import make_user
 from tsunami.models import EVENT_TYPE_MAX_LENGTH, Event, EventAggregate
 from tsunami.tracking import suspend
 
@@ -312,3 +313,39 @@ def test_large_documents_round_trip(car):
         "keys": {f"key {i}": i for i in range(10_000)},
     }
     assert write(car, data) == "stored"
+
+
+EDGE_DOCUMENTS = {
+    "deep": lambda: {"v": nested(30)},
+    "large": lambda: {"text": "\u00e9\u4e2d\U0001f600" * 20_000, "numbers": list(range(20_000))},
+    "unicode": lambda: {
+        "\u202eright-to-left\u202c": "\u200b\ufeff\u2028\u2029\U0010ffff",
+        "emoji \U0001f9e8": ["\u0301", "\ud7ff", "\ue000"],
+    },
+    "markup keys": lambda: {'</td><script>x</script>"': {"<b>": "&amp;"}},
+    "numbers": lambda: {"big": 2**70, "small": -(2**70), "float": 1e308, "tiny": 5e-324},
+}
+
+
+@pytest.mark.parametrize("kind", EDGE_DOCUMENTS)
+def test_stored_edge_case_documents_render_on_every_page(car, client, kind):
+    document = EDGE_DOCUMENTS[kind]()
+    event = Event.objects.create(event_type="shop.edge", target=car, data=document)
+    updated = Event.objects.create(
+        event_type="testapp.car.updated", target=car, data=document, previous_data=document
+    )
+    client.force_login(make_user("edge-root", superuser=True))
+    for url in (
+        "/events/",
+        "/events/?type=shop.*",
+        f"/events/{event.pk}/",
+        f"/events/{updated.pk}/",
+        f"/events/history/testapp/car/{car.pk}/",
+        "/events/chart/",
+        f"/admin/tsunami/event/{event.pk}/change/",
+        "/admin/tsunami/event/",
+    ):
+        stats.add(stats.FUZZ_CASES)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "<script>x</script>" not in response.content.decode(), url
