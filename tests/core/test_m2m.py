@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from tests.testapp.models import Book, Club, Gadget, Membership, Person, Tag
 from tsunami.models import Event
@@ -28,6 +29,15 @@ def test_adding_from_the_declaring_side(setup):
     book.tags.add(a, b)
     book.tags.add(b)  # already there: no change, no event
     assert m2m_events() == [(str(book.pk), {"tags": [a.pk, b.pk]}, {"tags": []})]
+
+
+def test_an_add_costs_a_pinned_number_of_statements(setup, django_assert_num_queries):
+    book, _, (a, _b, _c) = setup
+    event_statements = 1 if connection.vendor == "postgresql" else 2
+    # Django's query for the ids not yet related (it runs it because tsunami listens to
+    # m2m_changed), its insert, tsunami's query for the field's new list, and the event.
+    with django_assert_num_queries(3 + event_statements):
+        book.tags.add(a)
 
 
 def test_removing_and_clearing_from_the_declaring_side(setup):
