@@ -104,9 +104,9 @@ def target_label(event: Event) -> str:
     return _("#%(id)s (deleted)") % {"id": event.target_id}
 
 
-def _labelled(label: Any, **attrs: Any) -> dict[str, Any]:
-    """Give each cell its column's name, which narrow screens show in place of the header."""
-    return {**attrs, "td": {"data-label": label}}
+def _labelled(**attrs: Any) -> dict[str, Any]:
+    """Give each cell its column's header, which narrow screens show in place of the header."""
+    return {**attrs, "td": {"data-label": lambda bound_column: bound_column.header}}
 
 
 class EventTable(tables.Table):
@@ -116,12 +116,12 @@ class EventTable(tables.Table):
         verbose_name=gettext_lazy("When"),
         accessor="created_at",
         order_by=("created_at", "id"),
-        attrs=_labelled(gettext_lazy("When"), th={"class": "tsunami-col-when"}),
+        attrs=_labelled(th={"class": "tsunami-col-when"}),
     )
     event_type = tables.Column(
         verbose_name=gettext_lazy("Event type"),
         orderable=False,
-        attrs=_labelled(gettext_lazy("Event type")),
+        attrs=_labelled(),
     )
     # The accessors avoid resolving the generic foreign key row by row.
     target = tables.Column(
@@ -129,21 +129,21 @@ class EventTable(tables.Table):
         accessor="target_id",
         empty_values=(),
         orderable=False,
-        attrs=_labelled(gettext_lazy("Target")),
+        attrs=_labelled(),
     )
     user = tables.Column(
         verbose_name=gettext_lazy("User"),
         accessor="user_id",
         empty_values=(),
         orderable=False,
-        attrs=_labelled(gettext_lazy("User")),
+        attrs=_labelled(),
     )
     summary = tables.Column(
         verbose_name=gettext_lazy("Changed"),
         accessor="data",
         empty_values=(),
         orderable=False,
-        attrs=_labelled(gettext_lazy("Changed")),
+        attrs=_labelled(),
     )
 
     class Meta:

@@ -238,8 +238,7 @@ def copy_loaded_json(value: dict[str, Any] | list[Any]) -> dict[str, Any] | list
     """Return a copy of a JSON document just loaded; empty ones, the usual case, cost least."""
     if not value and (value.__class__ is dict or value.__class__ is list):
         return value.__class__()
-    copied: dict[str, Any] | list[Any] = _copy_mutable(value)
-    return copied
+    return _copy_mutable(value)
 
 
 def get_snapshot(instance: models.Model) -> dict[str, Any] | None:

@@ -30,13 +30,8 @@ def wsgi_get(handler: WSGIHandler, path: str, cookie: str) -> int:
     """Send ``GET path`` through ``handler``; return the response's status code."""
     environ: dict = {}
     setup_testing_defaults(environ)
-    environ.update(
-        REQUEST_METHOD="GET",
-        PATH_INFO=path,
-        HTTP_COOKIE=cookie,
-        CONTENT_LENGTH="0",
-        **{"wsgi.input": io.BytesIO(b"")},
-    )
+    environ.update(REQUEST_METHOD="GET", PATH_INFO=path, HTTP_COOKIE=cookie, CONTENT_LENGTH="0")
+    environ["wsgi.input"] = io.BytesIO(b"")
     statuses = []
 
     def start_response(status, headers, exc_info=None):
