@@ -150,6 +150,16 @@ def test_values_assigned_in_a_form_django_accepts_but_has_not_converted():
     assert last_event() == event
 
 
+def test_in_place_changes_to_an_empty_loaded_json_document_are_detected():
+    book = Book.objects.create(title="T", metadata={})
+    book = Book.objects.get(pk=book.pk)
+    book.metadata["pages"] = 3
+    book.save()
+    event = last_event()
+    assert event.data == {"metadata": {"pages": 3}}
+    assert event.previous_data == {"metadata": {}}
+
+
 def test_in_place_changes_to_json_values_are_detected():
     book = Book.objects.create(title="T", metadata={"tags": ["a"]})
     book = Book.objects.get(pk=book.pk)

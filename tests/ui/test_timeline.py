@@ -50,6 +50,15 @@ def test_rows_show_time_type_target_user_and_changed_fields(root_client, garage)
     assert f'href="{event.get_absolute_url()}"' in content
 
 
+def test_the_table_has_a_caption_and_cells_named_by_their_column(root_client, garage):
+    content = root_client.get(URL).content.decode()
+    assert '<caption class="tsunami-visually-hidden">Events matching the filters</caption>' in (
+        content
+    )
+    for header in ("When", "Event type", "Target", "User", "Changed"):
+        assert f'<td data-label="{header}"' in content
+
+
 def test_a_deleted_target_is_shown_as_text_named_by_its_id(root_client, db):
     car = Car.objects.create(manufacturer="Gone")
     car_id = car.pk
