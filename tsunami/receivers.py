@@ -374,21 +374,27 @@ def _from_db_with_snapshot(original: Any) -> Any:
     # Snapshots are taken here rather than in post_init: a loaded row then costs one dict
     # lookup and one dict copy, without dispatching a signal for every instance. Every row of
     # every query passes through here, so the snapshot is taken inline (a fresh instance has
-    # no snapshot to drop) rather than through take_snapshot().
+    # no snapshot to drop) rather than through take_snapshot(), and the wrapper keeps
+    # Model.from_db()'s documented signature (no **kwargs to pack and unpack per row).
+    copy_mutable = tracking.copy_mutable
+    snapshot_attr = tracking.SNAPSHOT_ATTR
+
     @functools.wraps(original)
-    def from_db(
-        cls: type[models.Model], db: str, field_names: Any, values: Any, **kwargs: Any
-    ) -> models.Model:
-        instance = original(cls, db, field_names, values, **kwargs)
+    def from_db(cls: type[models.Model], db: str, field_names: Any, values: Any) -> models.Model:
+        instance = original(cls, db, field_names, values)
         mutable = _loaded_snapshots.get(cls)
         if mutable is not None:
             state = instance.__dict__
             snapshot = state.copy()
             for attname in mutable:
                 value = snapshot.get(attname)
-                if isinstance(value, dict | list):
-                    snapshot[attname] = tracking.copy_loaded_json(value)
-            state[tracking.SNAPSHOT_ATTR] = snapshot
+                kind = value.__class__
+                if kind is dict or kind is list:
+                    # An empty document, the usual case, needs no more than a new empty one.
+                    snapshot[attname] = copy_mutable(value) if value else kind()
+                elif isinstance(value, dict | list):
+                    snapshot[attname] = copy_mutable(value)
+            state[snapshot_attr] = snapshot
         return instance
 
     from_db.tsunami_wrapped = True  # type: ignore[attr-defined]

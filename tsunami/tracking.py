@@ -204,7 +204,7 @@ def take_snapshot(instance: models.Model, mutable_attnames: tuple[str, ...]) -> 
     for attname in mutable_attnames:
         value = snapshot.get(attname)
         if isinstance(value, dict | list):
-            snapshot[attname] = _copy_mutable(value)
+            snapshot[attname] = copy_mutable(value)
     state[SNAPSHOT_ATTR] = snapshot
 
 
@@ -222,7 +222,7 @@ def _copy_json(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _copy_mutable(value: Any) -> Any:
+def copy_mutable(value: Any) -> Any:
     """Return a deep copy of a JSON-like value, several times faster than ``copy.deepcopy``.
 
     Loaded JSON holds only dicts, lists and scalars, which are copied directly; anything
@@ -232,13 +232,6 @@ def _copy_mutable(value: Any) -> Any:
         return _copy_json(value)
     except RecursionError:
         return copy.deepcopy(value)
-
-
-def copy_loaded_json(value: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
-    """Return a copy of a JSON document just loaded; empty ones, the usual case, cost least."""
-    if not value and (value.__class__ is dict or value.__class__ is list):
-        return value.__class__()
-    return _copy_mutable(value)
 
 
 def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
@@ -261,4 +254,4 @@ def refresh_snapshot(instance: models.Model, attnames: set[str], mutable: tuple[
     for attname in attnames:
         if attname in state:
             value = state[attname]
-            snapshot[attname] = _copy_mutable(value) if attname in mutable else value
+            snapshot[attname] = copy_mutable(value) if attname in mutable else value
