@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from typing import Any
@@ -116,12 +115,15 @@ class Event(models.Model):
         _("event type"), max_length=EVENT_TYPE_MAX_LENGTH, validators=[validate_event_type]
     )
     # The foreign keys' own indexes would duplicate the leading columns of the named
-    # indexes below; every index is one more B-tree written per event.
+    # indexes below; every index is one more B-tree written per event. The references to
+    # content types are checked by Django (PROTECT), not by a database constraint, which
+    # would lock the content type's row and check it again at every commit.
     target_ctype = models.ForeignKey(
         ContentType,
         models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("target type"),
     )
     target_id = models.CharField(_("target id"), max_length=255)
@@ -202,8 +204,14 @@ class Event(models.Model):
         cached_user = self._state.fields_cache.get("user")
         if cached_user is not None and cached_user.pk is None:
             raise ValueError("save() prohibited: the event's user is not saved yet.")
-        with _atomic_unless_in_transaction(using):
-            storage.insert_event(self, self._aggregate_keys, using)
+        connection = connections[using]
+        if connection.in_atomic_block:
+            # Inside a transaction the event simply joins it (no savepoint round trips).
+            storage.insert_event(self, self._aggregate_keys, connection)
+        else:
+            # In autocommit mode the event and its aggregates still commit together.
+            with transaction.atomic(using=using):
+                storage.insert_event(self, self._aggregate_keys, connection)
 
     def full_clean_data(self, using: str | None = None, *, check_data: bool = True) -> None:
         """Validate the event type and check that ``data`` can be stored as JSON (in ``using``)."""
@@ -224,13 +232,15 @@ class Event(models.Model):
         if self.data is None:
             # The column is NOT NULL: without this the database refuses it with an IntegrityError.
             raise ValidationError({"data": _("Event data may not be None; use {} for no data.")})
-        for name in ("data", "previous_data"):
-            if check_data:
+        if check_data:
+            for name in ("data", "previous_data"):
                 check_json(getattr(self, name), name, using)
-            else:
-                # Automatic events hold JSON-safe values, but wrapping a model's JSONField
-                # value adds a level of nesting that the model's own row did not have.
-                _check_depth(getattr(self, name), name, _max_json_depth(using))
+            return
+        # Automatic events hold JSON-safe values, but wrapping a model's JSONField value
+        # adds a level of nesting that the model's own row did not have.
+        limit = _max_json_depth(using)
+        for name in ("data", "previous_data"):
+            _check_depth(getattr(self, name), name, limit)
 
     def _target_model_exists(self) -> bool:
         if self.target_ctype_id is None:
@@ -276,10 +286,13 @@ class EventAggregate(models.Model):
     """An object that an event affects, directly (its target) or indirectly."""
 
     id = models.BigAutoField(primary_key=True)
+    # Like the event's own, these references are kept by Django, not by database
+    # constraints: tsunami writes both rows in one statement, and purge() deletes both.
     event = models.ForeignKey(
         Event,
         models.CASCADE,
         db_index=False,
+        db_constraint=False,
         related_name="aggregates",
         related_query_name="aggregate",
         verbose_name=_("event"),
@@ -288,6 +301,7 @@ class EventAggregate(models.Model):
         ContentType,
         models.PROTECT,
         db_index=False,
+        db_constraint=False,
         related_name="+",
         verbose_name=_("aggregate type"),
     )
@@ -421,10 +435,3 @@ def collect_aggregates(
     return keys
 
 
-def _atomic_unless_in_transaction(using: str) -> Any:
-    # Inside a transaction the event simply joins it (no savepoint round trips); in
-    # autocommit mode the event and its aggregates still commit together.
-    connection = transaction.get_connection(using)
-    if connection.in_atomic_block:
-        return contextlib.nullcontext()
-    return transaction.atomic(using=using)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from django.db import connections
 from django.db.models.signals import post_save, pre_save
 
 if TYPE_CHECKING:
@@ -68,11 +67,11 @@ def _build_statement(connection: Any, with_pk: bool, aggregates: int) -> tuple[s
     return insert_event, f"INSERT INTO {aggregate_table} ({aggregate_columns}) VALUES {rows}"
 
 
-def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], using: str) -> None:
-    """Insert ``event`` and its aggregates, then send ``post_save`` for it."""
+def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], connection: Any) -> None:
+    """Insert ``event`` and its aggregates through ``connection``, then send ``post_save``."""
     from tsunami.models import Event
 
-    connection = connections[using]
+    using = connection.alias
     pre_save.send(sender=Event, instance=event, raw=False, using=using, update_fields=None)
     with_pk = event.pk is not None
     table = Event._meta.db_table

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import ProtectedError
 
 from tests.testapp.models import Car, Country, Engine, Gadget
@@ -157,6 +158,26 @@ def test_deleting_a_content_type_never_deletes_events(car):
     with pytest.raises(ProtectedError):
         ContentType.objects.get_for_model(Car).delete()
     assert Event.objects.filter(event_type="cars.x").exists()
+
+
+def _foreign_keys(model):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {
+        column: info["foreign_key"][0]
+        for info in constraints.values()
+        if info["foreign_key"]
+        for column in info["columns"]
+    }
+
+
+def test_only_the_user_reference_is_a_database_constraint():
+    # Content types and the event an aggregate belongs to are kept by Django (PROTECT,
+    # CASCADE in purge()); a database constraint would lock the content type's row and be
+    # checked again at every commit. The user's row is referred to with a constraint.
+    user_table = get_user_model()._meta.db_table
+    assert _foreign_keys(Event) == {"user_id": user_table}
+    assert _foreign_keys(EventAggregate) == {}
 
 
 def test_events_survive_the_deletion_of_their_target(car):
