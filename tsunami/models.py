@@ -433,5 +433,3 @@ def collect_aggregates(
                 keys.append(key)
                 pending.append(aggregate)
     return keys
-
-
