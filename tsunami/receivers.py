@@ -29,6 +29,7 @@ _through_fields: dict[type[models.Model], list[tuple[type[models.Model], Any]]] 
 _connected: list[tuple[signals.ModelSignal, type[models.Model], str]] = []
 # tracked model -> its mutable attnames: the models whose loaded instances get a snapshot
 _loaded_snapshots: dict[type[models.Model], tuple[str, ...]] = {}
+_JSON_CONTAINERS = (dict, list)
 
 
 def _serialize(spec: ModelSpec, field: Any, value: Any) -> Any:
@@ -392,7 +393,8 @@ def _from_db_with_snapshot(original: Any) -> Any:
                 if kind is dict or kind is list:
                     # An empty document, the usual case, needs no more than a new empty one.
                     snapshot[attname] = copy_mutable(value) if value else kind()
-                elif isinstance(value, dict | list):
+                elif value is not None and isinstance(value, _JSON_CONTAINERS):
+                    # A subclass; a tuple, not "dict | list", which builds a union per call.
                     snapshot[attname] = copy_mutable(value)
             state[snapshot_attr] = snapshot
         return instance

@@ -203,7 +203,7 @@ def take_snapshot(instance: models.Model, mutable_attnames: tuple[str, ...]) -> 
     snapshot.pop(SNAPSHOT_ATTR, None)
     for attname in mutable_attnames:
         value = snapshot.get(attname)
-        if isinstance(value, dict | list):
+        if isinstance(value, (dict, list)):
             snapshot[attname] = copy_mutable(value)
     state[SNAPSHOT_ATTR] = snapshot
 
