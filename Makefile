@@ -46,8 +46,8 @@ test-sqlite: venv
 	TSUNAMI_TEST_DB=sqlite $(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=95 tests
 
 test-dbs: venv services
-	TSUNAMI_TEST_DB=postgres $(BIN)/python -m pytest -m "not packaging" tests
-	TSUNAMI_TEST_DB=mariadb $(BIN)/python -m pytest -m "not packaging" tests
+	TSUNAMI_TEST_DB=postgres $(BIN)/python -m pytest -m "not packaging and not valgrind" tests
+	TSUNAMI_TEST_DB=mariadb $(BIN)/python -m pytest -m "not packaging and not valgrind" tests
 
 $(VENV_DJ6)/.installed: pyproject.toml
 	@test -n "$(PY312)" || { echo "Python 3.12 is needed for Django 6"; exit 1; }
@@ -58,7 +58,7 @@ $(VENV_DJ6)/.installed: pyproject.toml
 
 test-django6: $(VENV_DJ6)/.installed services
 	for db in $(PYTEST_DBS); do \
-		TSUNAMI_TEST_DB=$$db $(VENV_DJ6)/bin/python -m pytest -q -m "not packaging" tests || exit 1; \
+		TSUNAMI_TEST_DB=$$db $(VENV_DJ6)/bin/python -m pytest -q -m "not packaging and not valgrind" tests || exit 1; \
 	done
 
 test: system-deps venv lint typecheck test-sqlite test-dbs test-django6

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.bench import instructions
 from tests.bench import ui as ui_bench
 from tests.bench.plan import Sizes
 from tests.bench.report import Contestant, render
@@ -64,6 +65,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile-dir", type=Path, help="cProfile files of the first repetition")
     ui = parser.add_argument_group(
         "UI scale", "the timeline, history and admin pages at 10k and 1M events (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--no-instructions",
+        action="store_true",
+        help="skip counting the loads' CPU instructions with valgrind (SQLite)",
     )
     ui.add_argument("--ui-only", action="store_true", help="measure only the UI scale")
     ui.add_argument("--no-ui", action="store_true", help="skip the UI scale")
@@ -124,6 +130,7 @@ def _run_worker(
     sizes: Sizes,
     sqlite_path: Path,
     profile_dir: Path | None,
+    phase: str,
 ) -> dict[str, dict[str, float]]:
     env = {
         **os.environ,
@@ -138,6 +145,8 @@ def _run_worker(
         "tests.bench.worker",
         "--sizes",
         json.dumps(dataclasses.asdict(sizes)),
+        "--phase",
+        phase,
     ]
     if profile_dir:
         command += ["--profile-dir", str(profile_dir / backend / contestant.key)]
@@ -170,23 +179,42 @@ def main(argv: list[str] | None = None) -> None:
         for rep in range(reps):
             for backend in backends:
                 shift = rep % len(contestants)
-                for contestant in contestants[shift:] + contestants[:shift]:
-                    began = time.monotonic()
-                    results[backend][contestant.key].append(
-                        _run_worker(
-                            contestant,
-                            backend,
-                            sizes,
-                            Path(tmp) / f"{contestant.key}-{rep}.sqlite3",
-                            args.profile_dir if rep == 0 else None,
+                order = contestants[shift:] + contestants[:shift]
+                # Writes, then the loads of every contestant back to back in short processes
+                # of their own, so that the loads compared are measured moments apart.
+                runs: dict[str, dict[str, Any]] = {c.key: {} for c in order}
+                for phase in ("writes", "loads"):
+                    for contestant in order:
+                        began = time.monotonic()
+                        runs[contestant.key].update(
+                            _run_worker(
+                                contestant,
+                                backend,
+                                sizes,
+                                Path(tmp) / f"{contestant.key}-{rep}-{phase}.sqlite3",
+                                args.profile_dir if rep == 0 else None,
+                                phase,
+                            )
                         )
-                    )
-                    print(
-                        f"rep {rep + 1}/{reps} {backend:8} {contestant.title:22} "
-                        f"{time.monotonic() - began:5.1f}s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                        print(
+                            f"rep {rep + 1}/{reps} {backend:8} {phase:6} {contestant.title:22} "
+                            f"{time.monotonic() - began:5.1f}s",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                for contestant in order:
+                    results[backend][contestant.key].append(runs[contestant.key])
+        counts = None
+        if "sqlite" in backends and not args.no_instructions:
+            if instructions.available():
+                counts = instructions.measure(
+                    [c for c in contestants if c.key in ("plain", "tsunami")],
+                    Path(tmp),
+                    rows=300 if args.quick else 2000,
+                    passes=1 if args.quick else 2,
+                )
+            else:
+                print("note: valgrind is not installed; instructions not counted.", file=sys.stderr)
     ui = None
     if "postgres" in backends and not args.no_ui:
         ui = ui_bench.run(args.quick, args.ui_reps, args.ui_reuse)
@@ -196,10 +224,11 @@ def main(argv: list[str] | None = None) -> None:
         "cpus": os.cpu_count(),
         "minutes": round((time.monotonic() - started) / 60, 1),
     }
-    text, summary = render(results, contestants, sizes, reps, environment, ui)
+    text, summary = render(results, contestants, sizes, reps, environment, ui, counts)
     print(text)
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "ui": ui, **summary}, indent=2))
+        everything = {"results": results, "ui": ui, "instructions": counts, **summary}
+        args.json.write_text(json.dumps(everything, indent=2))
 
 
 def _main_ui_only(args: argparse.Namespace) -> None:

@@ -17,6 +17,6 @@ class Sizes:
     warmup: int = 20
     counted: int = 20
     iterate_rows: int = 20_000
-    iterate_passes: int = 3
+    iterate_passes: int = 5
     load_rows: int = 1000
-    load_passes: int = 20
+    load_passes: int = 30

@@ -36,6 +36,7 @@ def bench(tmp_path_factory):
             "--ops=5",
             "--backends=sqlite",
             "--contestants=plain,tsunami",
+            "--no-instructions",
             f"--json={out}",
         ],
         cwd=ROOT,

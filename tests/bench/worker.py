@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", required=True, help="the Sizes fields as JSON")
     parser.add_argument("--profile-dir", type=Path, help="write a cProfile file per workload")
+    parser.add_argument(
+        "--phase", choices=("all", "writes", "loads"), default="all", help="which workloads"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings.plain")
 
@@ -55,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
     if args.profile_dir:
         args.profile_dir.mkdir(parents=True, exist_ok=True)
-    results = Runner(Sizes(**json.loads(args.sizes)), args.profile_dir).run()
+    results = Runner(Sizes(**json.loads(args.sizes)), args.profile_dir).run(args.phase)
     print(json.dumps(results))
 
 

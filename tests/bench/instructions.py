@@ -1,0 +1,125 @@
+"""Loads counted in CPU instructions with callgrind, which the machine's load cannot change.
+
+Loading rows is pure CPU work, so on a shared machine its wall-clock ratio swings by tens
+of percent from one process to the next; the number of instructions does not. Each count
+runs in a process of its own under ``valgrind --tool=callgrind`` with a fixed hash seed,
+on an SQLite file filled beforehand (outside valgrind); the instructions of the workload
+are those of a run with the workload minus those of the same run without it.
+
+The worker side: ``python -m tests.bench.instructions DB_PATH WORKLOAD PASSES ROWS``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def available() -> bool:
+    """Tell whether valgrind is installed."""
+    return shutil.which("valgrind") is not None
+
+
+def _env(settings: str, db_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "TSUNAMI_BENCH_DB": "sqlite",
+        "TSUNAMI_BENCH_SQLITE_PATH": str(db_path),
+        "PYTHONHASHSEED": "0",
+    }
+
+
+def _worker(db_path: Path, workload: str, passes: int, rows: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "tests.bench.instructions",
+        str(db_path),
+        workload,
+        str(passes),
+        str(rows),
+    ]
+
+
+def _instructions(settings: str, db_path: Path, workload: str, passes: int, rows: int) -> int:
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            *_worker(db_path, workload, passes, rows),
+        ],
+        cwd=ROOT,
+        env=_env(settings, db_path),
+        capture_output=True,
+        text=True,
+    )
+    match = _COLLECTED.search(done.stderr)
+    if done.returncode or match is None:
+        raise SystemExit(f"callgrind failed for {settings} {workload}:\n{done.stderr[-2000:]}")
+    return int(match[1])
+
+
+def measure(
+    contestants: list[Any], tmp: Path, rows: int, passes: int
+) -> dict[str, dict[str, float]]:
+    """Return, per contestant and load workload, the instructions per loaded row."""
+    results: dict[str, dict[str, float]] = {}
+    for contestant in contestants:
+        db_path = tmp / f"instructions-{contestant.key}.sqlite3"
+        db_path.unlink(missing_ok=True)
+        subprocess.run(
+            _worker(db_path, "fill", 0, rows),
+            cwd=ROOT,
+            env=_env(contestant.settings, db_path),
+            check=True,
+        )
+        baseline = _instructions(contestant.settings, db_path, "none", 0, rows)
+        results[contestant.key] = {
+            workload: (
+                _instructions(contestant.settings, db_path, workload, passes, rows) - baseline
+            )
+            / (passes * rows)
+            for workload in ("iterate", "load_only")
+        }
+        print(f"instructions {contestant.title:22} counted", file=sys.stderr, flush=True)
+    return results
+
+
+def _run(db_path: str, workload: str, passes: int, rows: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from tests.bench.benchapp.models import Book
+    from tests.bench.workloads import fill_books
+
+    if workload == "fill":
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+        fill_books(rows)
+        return
+    # Everything both runs share happens before the workload: the first query included.
+    list(Book.objects.order_by("pk")[:1])
+    list(Book.objects.only("title").order_by("pk")[:1])
+    for _ in range(passes):
+        if workload == "iterate":
+            for _book in Book.objects.order_by("pk")[:rows]:
+                pass
+        elif workload == "load_only":
+            for book in Book.objects.only("title").order_by("pk")[:rows]:
+                book.title  # noqa: B018 - reading the loaded field is part of the workload
+
+
+if __name__ == "__main__":
+    _run(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
