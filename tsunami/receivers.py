@@ -30,7 +30,6 @@ _through_fields: dict[type[models.Model], list[tuple[type[models.Model], Any]]] 
 _connected: list[tuple[signals.ModelSignal, type[models.Model], str]] = []
 # tracked model -> its mutable attnames: the models whose loaded instances get a snapshot
 _loaded_snapshots: dict[type[models.Model], tuple[str, ...]] = {}
-_JSON_CONTAINERS = (dict, list)
 
 
 def _serialize(spec: ModelSpec, field: Any, value: Any) -> Any:
@@ -372,32 +371,13 @@ def _refresh_with_snapshot(original: Any) -> Any:
     return refresh_from_db
 
 
-def _snapshot_loaded(instance: models.Model, mutable: tuple[str, ...]) -> None:
-    """Take the snapshot of an instance just built from a database row.
-
-    Inline rather than through take_snapshot(): every row of every query of a tracked
-    model passes through here, and a fresh instance has no snapshot to drop.
-    """
-    state = instance.__dict__
-    snapshot = state.copy()
-    for attname in mutable:
-        value = snapshot.get(attname)
-        kind = value.__class__
-        if kind is dict or kind is list:
-            # An empty document, the usual case, needs no more than a new empty one.
-            snapshot[attname] = tracking.copy_mutable(value) if value else kind()
-        elif value is not None and isinstance(value, _JSON_CONTAINERS):
-            # A subclass; a tuple, not "dict | list", which builds a union per call.
-            snapshot[attname] = tracking.copy_mutable(value)
-    state[tracking.SNAPSHOT_ATTR] = snapshot
-
-
 def _from_db_with_snapshot(original: Any) -> Any:
     # Snapshots are taken here rather than in post_init: a loaded row then costs one dict
     # lookup and one dict copy, without dispatching a signal for every instance. Where
     # Model.from_db() takes only its documented four arguments (Django 5.2), so does the
     # wrapper: packing an empty **kwargs for every row costs as much as the snapshot's
     # loop. Django 6.1 passes a keyword (fetch_mode), which the other wrapper forwards.
+    snapshot_new = tracking.snapshot_new
     if len(inspect.signature(original).parameters) == 4:
 
         @functools.wraps(original)
@@ -405,7 +385,7 @@ def _from_db_with_snapshot(original: Any) -> Any:
             instance = original(cls, db, field_names, values)
             mutable = _loaded_snapshots.get(cls)
             if mutable is not None:
-                _snapshot_loaded(instance, mutable)
+                snapshot_new(instance, mutable)
             return instance
 
     else:
@@ -417,7 +397,7 @@ def _from_db_with_snapshot(original: Any) -> Any:
             instance = original(cls, db, field_names, values, **kwargs)
             mutable = _loaded_snapshots.get(cls)
             if mutable is not None:
-                _snapshot_loaded(instance, mutable)
+                snapshot_new(instance, mutable)
             return instance
 
     from_db.tsunami_wrapped = True  # type: ignore[attr-defined]

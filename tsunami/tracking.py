@@ -198,12 +198,28 @@ def take_snapshot(instance: models.Model, mutable_attnames: tuple[str, ...]) -> 
     changed in place (JSON documents, lists) are copied deeply, so that in-place edits
     still show up as changes.
     """
+    instance.__dict__.pop(SNAPSHOT_ATTR, None)
+    snapshot_new(instance, mutable_attnames)
+
+
+_JSON_CONTAINERS = (dict, list)
+
+
+def snapshot_new(instance: models.Model, mutable_attnames: tuple[str, ...]) -> None:
+    """Snapshot an instance that has no snapshot yet, as every row just loaded.
+
+    Every row of every query of a tracked model comes through here, hence the shortcuts.
+    """
     state = instance.__dict__
     snapshot = state.copy()
-    snapshot.pop(SNAPSHOT_ATTR, None)
     for attname in mutable_attnames:
         value = snapshot.get(attname)
-        if isinstance(value, (dict, list)):
+        kind = value.__class__
+        if kind is dict or kind is list:
+            # An empty document, the usual case, needs no more than a new empty one.
+            snapshot[attname] = copy_mutable(value) if value else kind()
+        elif value is not None and isinstance(value, _JSON_CONTAINERS):
+            # A subclass; a tuple, not "dict | list", which builds a union per call.
             snapshot[attname] = copy_mutable(value)
     state[SNAPSHOT_ATTR] = snapshot
 

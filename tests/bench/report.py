@@ -117,7 +117,7 @@ def render(
                     f"| {row['ratio']:.2f}x | {_statements(row['statements'])} |"
                 )
     lines += _matrix(summary, contestants, titles)
-    lines += _instruction_lines(instructions)
+    lines += _instruction_lines(instructions, contestants)
     goals = _goals(summary, titles) + _instruction_goals(instructions)
     lines += ["", "### Goals (tsunami)", ""]
     lines += [goal["line"] for goal in goals]
@@ -163,7 +163,9 @@ def _matrix(
 INSTRUCTION_TITLES = {"iterate": "iterate rows", "load_only": "rows via .only()"}
 
 
-def _instruction_lines(counts: dict[str, dict[str, float]] | None) -> list[str]:
+def _instruction_lines(
+    counts: dict[str, dict[str, float]] | None, contestants: list[Contestant]
+) -> list[str]:
     if not counts:
         return []
     lines = [
@@ -175,11 +177,13 @@ def _instruction_lines(counts: dict[str, dict[str, float]] | None) -> list[str]:
         "| workload | contestant | instructions/row | x plain |",
         "|---|---|--:|--:|",
     ]
+    names = {contestant.key: contestant.title for contestant in contestants}
     for workload, title in INSTRUCTION_TITLES.items():
         for key, by_workload in counts.items():
             ratio = by_workload[workload] / counts["plain"][workload]
-            name = "plain Django" if key == "plain" else key
-            lines.append(f"| {title} | {name} | {by_workload[workload]:,.0f} | {ratio:.2f}x |")
+            lines.append(
+                f"| {title} | {names[key]} | {by_workload[workload]:,.0f} | {ratio:.2f}x |"
+            )
     return lines
 
 
