@@ -373,19 +373,33 @@ def _refresh_with_snapshot(original: Any) -> Any:
 
 def _from_db_with_snapshot(original: Any) -> Any:
     # Snapshots are taken here rather than in post_init: a loaded row then costs one dict
-    # lookup and one dict copy, without dispatching a signal for every instance. Where
-    # Model.from_db() takes only its documented four arguments (Django 5.2), so does the
-    # wrapper: packing an empty **kwargs for every row costs as much as the snapshot's
-    # loop. Django 6.1 passes a keyword (fetch_mode), which the other wrapper forwards.
+    # lookup, without dispatching a signal for every instance. A row without values that
+    # can change in place (JSON documents) keeps the very values Django passed in, with
+    # their names, and tracking.get_snapshot() turns them into a dict when asked; other
+    # rows are copied. The body is written out in the wrapper, not called: a call per row
+    # costs as much as the rest of the snapshot. Where Model.from_db() takes only its
+    # documented four arguments (Django 5.2), so does the wrapper: packing an empty
+    # **kwargs for every row costs as much again. Django 6.1 passes a keyword (fetch_mode),
+    # which the other wrapper forwards.
     snapshot_new = tracking.snapshot_new
+    SNAPSHOT_ATTR = tracking.SNAPSHOT_ATTR  # noqa: N806
+    LOADED_NAMES_ATTR = tracking.LOADED_NAMES_ATTR  # noqa: N806
+    loaded_snapshots = _loaded_snapshots.get
     if len(inspect.signature(original).parameters) == 4:
 
         @functools.wraps(original)
         def from_db(cls: type[models.Model], db: str, field_names: Any, values: Any) -> Any:
             instance = original(cls, db, field_names, values)
-            mutable = _loaded_snapshots.get(cls)
+            mutable = loaded_snapshots(cls)
             if mutable is not None:
-                snapshot_new(instance, mutable)
+                state = instance.__dict__
+                for attname in mutable:
+                    if attname in state:
+                        snapshot_new(instance, mutable)
+                        break
+                else:
+                    state[SNAPSHOT_ATTR] = values
+                    state[LOADED_NAMES_ATTR] = field_names
             return instance
 
     else:
@@ -395,9 +409,16 @@ def _from_db_with_snapshot(original: Any) -> Any:
             cls: type[models.Model], db: str, field_names: Any, values: Any, **kwargs: Any
         ) -> Any:
             instance = original(cls, db, field_names, values, **kwargs)
-            mutable = _loaded_snapshots.get(cls)
+            mutable = loaded_snapshots(cls)
             if mutable is not None:
-                snapshot_new(instance, mutable)
+                state = instance.__dict__
+                for attname in mutable:
+                    if attname in state:
+                        snapshot_new(instance, mutable)
+                        break
+                else:
+                    state[SNAPSHOT_ATTR] = values
+                    state[LOADED_NAMES_ATTR] = field_names
             return instance
 
     from_db.tsunami_wrapped = True  # type: ignore[attr-defined]

@@ -31,3 +31,29 @@ def test_a_value_that_contains_itself_is_still_snapshotted():
     copied = snapshot["metadata"]
     assert copied is not value
     assert copied["self"] is copied
+
+
+def test_a_row_loaded_without_json_values_keeps_the_row_instead_of_a_copy():
+    book = Book.objects.create(title="T", metadata={"a": 1})
+    loaded = Book.objects.only("title").get(pk=book.pk)
+    assert not isinstance(loaded.__dict__[tracking.SNAPSHOT_ATTR], dict)
+    assert tracking.get_snapshot(loaded) == {"id": book.pk, "title": "T"}
+    # With a JSON value loaded, the snapshot is a copy that in-place edits cannot reach.
+    full = Book.objects.get(pk=book.pk)
+    snapshot = full.__dict__[tracking.SNAPSHOT_ATTR]
+    assert isinstance(snapshot, dict)
+    assert snapshot["metadata"] == full.metadata
+    assert snapshot["metadata"] is not full.metadata
+
+
+def test_a_row_kept_as_loaded_diffs_like_a_copy():
+    book = Book.objects.create(title="T", cover="covers/a.png")
+    loaded = Book.objects.only("title", "cover").get(pk=book.pk)
+    assert loaded.cover.name == "covers/a.png"  # the descriptor swaps in a FieldFile
+    loaded.save()
+    loaded.title = "U"
+    loaded.save()
+    events = list(Event.objects.filter(target_id=str(book.pk)).order_by("id"))
+    assert [e.event_type for e in events] == ["testapp.book.created", "testapp.book.updated"]
+    assert events[-1].data == {"title": "U"}
+    assert events[-1].previous_data == {"title": "T"}
