@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import pagination
 from django.contrib.admin.utils import quote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.auth import get_permission_codename, get_user_model
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -23,7 +24,7 @@ from django.utils.translation import ngettext
 
 from tsunami.admin import filters
 from tsunami.admin.links import admin_change_url, events_url, existing_objects
-from tsunami.admin.pagination import CappedPaginator
+from tsunami.admin.pagination import LookaheadPaginator
 from tsunami.models import Event, EventAggregate, content_type_label
 from tsunami.permissions import restrict
 
@@ -76,9 +77,9 @@ class EventChangeList(ChangeList):
         return pagination(self)
 
     def count_text(self) -> str:
-        """Return how many events the list holds, saying so when the count stopped early."""
+        """Return how many events the list holds, saying so when there are more."""
         paginator = self.paginator
-        if getattr(paginator, "capped", False):
+        if getattr(paginator, "has_more", False):
             return _("More than %(count)s events") % {"count": number_format(paginator.count)}
         return ngettext("%(count)s event", "%(count)s events", self.result_count) % {
             "count": number_format(self.result_count)
@@ -167,7 +168,7 @@ class EventAdmin(_ReadOnlyMixin, admin.ModelAdmin):
     search_help_text = _("Finds event types that start with a word, and exact target ids.")
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = CappedPaginator
+    paginator = LookaheadPaginator
     actions = None
     inlines = (EventAggregateInline,)
     fieldsets = (
@@ -219,6 +220,15 @@ class EventAdmin(_ReadOnlyMixin, admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return EventChangeList
+
+    def get_paginator(
+        self, request: HttpRequest, queryset: Any, per_page: int, *args: Any, **kwargs: Any
+    ) -> Paginator:
+        """Tell a look-ahead paginator which page the request is for; it reads from there."""
+        paginator_class: Any = self.paginator
+        if issubclass(paginator_class, LookaheadPaginator):
+            kwargs["number"] = request.GET.get(PAGE_VAR, 1)
+        return paginator_class(queryset, per_page, *args, **kwargs)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Event], search_term: str

@@ -1,4 +1,4 @@
-"""A paginator that never counts more rows than it can show."""
+"""A paginator for the admin's event list that never counts: it looks a few pages ahead."""
 
 from __future__ import annotations
 
@@ -6,67 +6,69 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import connections
-from django.db.models import BooleanField, F, Func, QuerySet
+from django.db.models import QuerySet
+
+# The largest row offset that a database's 64-bit LIMIT takes.
+_MAX_END = 2**63 - 1
 
 
-class CappedPaginator(Paginator):
-    """Count at most ``max_count`` rows, so that no page counts a whole large table.
+class LookaheadPaginator(Paginator):
+    """Know the rows from the requested page to ``lookahead_pages`` pages past it, no more.
 
-    Beyond the cap the last pages are unreachable by page number; narrowing the list
-    with a filter brings them back.
+    Django's change list asks for a count before it asks for a page. Instead of counting,
+    this paginator reads the ids of the rows from the start of the requested page to the
+    end of the look-ahead, in the list's order, in one query that walks the same index the
+    page does; the page's rows are then fetched by those ids, with no ``OFFSET``. When the
+    look-ahead is full, ``count`` is the number of rows known so far and ``has_more`` is
+    true: the page links then reach as far as the look-ahead, and move with the page.
     """
 
-    max_count = 10_000
+    #: The page links Django's admin shows on each side of the current page.
+    lookahead_pages = 3
+
+    def __init__(self, object_list: Any, per_page: int, *args: Any, number: Any = 1) -> None:
+        super().__init__(object_list, per_page, *args)
+        try:
+            requested = max(int(number), 1)
+        except (TypeError, ValueError):
+            requested = 1
+        # No page starts past the largest offset a database takes; asked for one, the
+        # paginator reads nothing and the page is out of range, as any other past the end.
+        self.requested = min(requested, _MAX_END // self.per_page)
 
     @cached_property
-    def _counted(self) -> int:
-        limit = self.max_count + 1
+    def _start(self) -> int:
+        return (self.requested - 1) * self.per_page
+
+    @cached_property
+    def _window(self) -> list[Any]:
+        """Return the ids (or rows, for a list) from the requested page's start onwards."""
+        size = (self.lookahead_pages + 1) * self.per_page + 1
+        end = min(self._start + size, _MAX_END)
         object_list: Any = self.object_list
         if isinstance(object_list, QuerySet):
-            # COUNT(*) over a LIMIT subquery of bare ids: bounded work whatever the size.
-            # The list's own order is kept, so the count walks the index the page reads.
-            return object_list.values("pk")[:limit].count()
-        return min(len(object_list), limit)
+            return list(object_list.values_list("pk", flat=True)[self._start : end])
+        return list(object_list[self._start : end])
 
-    @property
+    @cached_property
+    def has_more(self) -> bool:
+        """Tell whether there are rows past the look-ahead."""
+        return len(self._window) > (self.lookahead_pages + 1) * self.per_page
+
+    @cached_property
     def count(self) -> int:
-        """Return the number of rows, or ``max_count`` when there are more."""
-        return min(self._counted, self.max_count)
+        """Return the number of rows up to the end of the look-ahead.
+
+        It is exact when ``has_more`` is false, except past the last page, where it is the
+        number of rows before the requested page (which is then out of range, as Django's
+        own paginator says).
+        """
+        return self._start + min(len(self._window), (self.lookahead_pages + 1) * self.per_page)
 
     def page(self, number: Any) -> Page:
-        """Return a page; past the first, its rows are picked by id before they are joined.
-
-        ``OFFSET`` makes the database produce the rows it skips: reading only their ids from
-        an index first spares it the joins and the aggregate counts of those rows.
-        """
+        """Return a page; the requested one is fetched by the ids the look-ahead read."""
         page = super().page(number)
-        rows: Any = page.object_list
-        if (
-            isinstance(rows, QuerySet)
-            and rows.query.low_mark
-            and connections[rows.db].features.allow_sliced_subqueries_with_in
-        ):
-            every: Any = self.object_list
-            ids = rows.values("pk")
-            if connections[rows.db].vendor == "postgresql":
-                # "id = ANY(ARRAY(...))": looked up by primary key, never hashed against a scan.
-                from django.contrib.postgres.expressions import ArraySubquery
-
-                page.object_list = every.filter(_EqualsAny(F("pk"), ArraySubquery(ids)))
-            else:
-                page.object_list = every.filter(pk__in=ids)
+        object_list: Any = self.object_list
+        if isinstance(object_list, QuerySet) and page.number == self.requested:
+            page.object_list = object_list.filter(pk__in=self._window[: self.per_page])
         return page
-
-    @property
-    def capped(self) -> bool:
-        """Tell whether there are more rows than ``count``."""
-        return self._counted > self.max_count
-
-
-class _EqualsAny(Func):
-    """``value = ANY(array)`` (PostgreSQL)."""
-
-    arg_joiner = " = ANY("
-    template = "%(expressions)s)"
-    output_field = BooleanField()
