@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 
 from tests.testapp.models import Book, Club, Gadget, Membership, Person, Tag
 from tsunami.models import Event
@@ -155,3 +156,41 @@ def test_suspended_m2m_changes_record_nothing(setup):
         book.tags.add(a)
         a.books.clear()
     assert m2m_events() == []
+
+
+def test_forward_changes_with_uuid_primary_keys_diff_the_stored_list():
+    with suspend():
+        gadget = Gadget.objects.create(name="g")
+        first, second = Tag.objects.create(name="a"), Tag.objects.create(name="b")
+    gadget.parts.add(first)
+    gadget.parts.add(second)
+    gadget.parts.remove(first)
+    updates = Event.objects.filter(event_type="testapp.gadget.updated").order_by("id")
+    assert [(e.target_id, e.data, e.previous_data) for e in updates] == [
+        (str(gadget.pk), {"parts": [first.pk]}, {"parts": []}),
+        (str(gadget.pk), {"parts": [first.pk, second.pk]}, {"parts": [first.pk]}),
+        (str(gadget.pk), {"parts": [second.pk]}, {"parts": [first.pk, second.pk]}),
+    ]
+
+
+def test_an_instance_list_is_read_by_a_query_built_once_per_relation(monkeypatch):
+    with suspend():
+        book = Book.objects.create(title="T")
+        tags = [Tag.objects.create(name=str(i)) for i in range(3)]
+    book.tags.add(tags[0])
+    built = []
+    values_list = QuerySet.values_list
+
+    def counting_values_list(self, *fields, **kwargs):
+        if fields == ("book_id", "tag_id"):
+            built.append(fields)
+        return values_list(self, *fields, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "values_list", counting_values_list)
+    book.tags.add(tags[1])
+    book.tags.remove(tags[0])
+    book.tags.add(tags[2])
+    assert built == []
+    latest = Event.objects.filter(event_type="testapp.book.updated").latest("id")
+    assert latest.data == {"tags": [tags[1].pk, tags[2].pk]}
+    assert latest.previous_data == {"tags": [tags[1].pk]}
