@@ -18,6 +18,7 @@ class TsunamiConfig(AppConfig):
         conf.validate()
         receivers.patch_model_loading()
         receivers.patch_refresh_from_db()
+        receivers.patch_peer_fetching()
         receivers.connect()
         setting_changed.connect(
             receivers.reconnect_on_setting_changed,

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
 from django.db.models import signals
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 
 from tsunami import conf, specs, tracking
@@ -408,6 +409,22 @@ def _refresh_with_snapshot(original: Any) -> Any:
     return refresh_from_db
 
 
+def _fetch_many_with_snapshot(original: Any) -> Any:
+    @functools.wraps(original)
+    def fetch_many(self: Any, instances: Any) -> None:
+        attname = self.field.attname
+        missing = [i for i in instances if attname not in i.__dict__]
+        original(self, instances)
+        for instance in missing:
+            state = instance.__dict__
+            if attname in state and tracking.SNAPSHOT_ATTR in state:
+                mutable = spec_for(type(instance)).mutable_attnames
+                tracking.refresh_snapshot(instance, {attname}, mutable)
+
+    fetch_many.tsunami_wrapped = True  # type: ignore[attr-defined]
+    return fetch_many
+
+
 def _from_db_with_snapshot(original: Any) -> Any:
     # Snapshots are taken here rather than in post_init: a loaded row then costs one dict
     # lookup, without dispatching a signal for every instance. A row without values that
@@ -467,6 +484,18 @@ def patch_model_loading() -> None:
     if not getattr(models.Model.from_db, "tsunami_wrapped", False):
         original = models.Model.__dict__["from_db"].__func__
         models.Model.from_db = _from_db_with_snapshot(original)  # type: ignore[method-assign]
+
+
+def patch_peer_fetching() -> None:
+    """Keep snapshots true when Django 6.1 loads a deferred field for a queryset's peers.
+
+    ``FETCH_PEERS`` sets the field on every instance of the queryset at once, without
+    ``refresh_from_db()``; unrecorded, the next save of a peer would report the field as
+    changed.
+    """
+    fetch_many = getattr(DeferredAttribute, "fetch_many", None)
+    if fetch_many is not None and not getattr(fetch_many, "tsunami_wrapped", False):
+        DeferredAttribute.fetch_many = _fetch_many_with_snapshot(fetch_many)  # type: ignore[method-assign]
 
 
 def patch_refresh_from_db() -> None:
