@@ -104,46 +104,49 @@ def target_label(event: Event) -> str:
     return _("#%(id)s (deleted)") % {"id": event.target_id}
 
 
-def _labelled(**attrs: Any) -> dict[str, Any]:
-    """Give each cell its column's header, which narrow screens show in place of the header."""
-    return {**attrs, "td": {"data-label": lambda bound_column: bound_column.header}}
+def _column(verbose_name: Any, *, th: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    """Return a column whose cells carry its header, which narrow screens show instead.
+
+    The label is the (lazy) header itself, not a callable: django-tables2 inspects a
+    callable's signature for every cell it renders.
+    """
+    attrs: dict[str, Any] = {"td": {"data-label": verbose_name}}
+    if th is not None:
+        attrs["th"] = th
+    return tables.Column(verbose_name=verbose_name, attrs=attrs, **kwargs)
 
 
 class EventTable(tables.Table):
     """The events of the timeline: when, type, target, user and the fields changed."""
 
-    when = tables.Column(
-        verbose_name=gettext_lazy("When"),
+    when = _column(
+        gettext_lazy("When"),
         accessor="created_at",
         order_by=("created_at", "id"),
-        attrs=_labelled(th={"class": "tsunami-col-when"}),
+        th={"class": "tsunami-col-when"},
     )
-    event_type = tables.Column(
-        verbose_name=gettext_lazy("Event type"),
+    event_type = _column(
+        gettext_lazy("Event type"),
         orderable=False,
-        attrs=_labelled(),
     )
     # The accessors avoid resolving the generic foreign key row by row.
-    target = tables.Column(
-        verbose_name=gettext_lazy("Target"),
+    target = _column(
+        gettext_lazy("Target"),
         accessor="target_id",
         empty_values=(),
         orderable=False,
-        attrs=_labelled(),
     )
-    user = tables.Column(
-        verbose_name=gettext_lazy("User"),
+    user = _column(
+        gettext_lazy("User"),
         accessor="user_id",
         empty_values=(),
         orderable=False,
-        attrs=_labelled(),
     )
-    summary = tables.Column(
-        verbose_name=gettext_lazy("Changed"),
+    summary = _column(
+        gettext_lazy("Changed"),
         accessor="data",
         empty_values=(),
         orderable=False,
-        attrs=_labelled(),
     )
 
     class Meta:
