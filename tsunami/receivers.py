@@ -427,17 +427,14 @@ def _fetch_many_with_snapshot(original: Any) -> Any:
 
 def _from_db_with_snapshot(original: Any) -> Any:
     # Snapshots are taken here rather than in post_init: a loaded row then costs one dict
-    # lookup, without dispatching a signal for every instance. A row without values that
-    # can change in place (JSON documents) keeps the very values Django passed in, with
-    # their names, and tracking.get_snapshot() turns them into a dict when asked; other
-    # rows are copied. The body is written out in the wrapper, not called: a call per row
-    # costs as much as the rest of the snapshot. Where Model.from_db() takes only its
-    # documented four arguments (Django 5.2), so does the wrapper: packing an empty
-    # **kwargs for every row costs as much again. Django 6.1 passes a keyword (fetch_mode),
-    # which the other wrapper forwards.
+    # lookup and one dict copy, without dispatching a signal for every instance. A row
+    # without values that can change in place (JSON documents; deferred with .only(), or
+    # absent from the model) is copied right here: a call per row costs as much as the
+    # copy. Where Model.from_db() takes only its documented four arguments (Django 5.2),
+    # so does the wrapper: packing an empty **kwargs for every row costs as much again.
+    # Django 6.1 passes a keyword (fetch_mode), which the other wrapper forwards.
     snapshot_new = tracking.snapshot_new
     SNAPSHOT_ATTR = tracking.SNAPSHOT_ATTR  # noqa: N806
-    LOADED_NAMES_ATTR = tracking.LOADED_NAMES_ATTR  # noqa: N806
     loaded_snapshots = _loaded_snapshots.get
     if len(inspect.signature(original).parameters) == 4:
 
@@ -452,8 +449,7 @@ def _from_db_with_snapshot(original: Any) -> Any:
                         snapshot_new(instance, mutable)
                         break
                 else:
-                    state[SNAPSHOT_ATTR] = values
-                    state[LOADED_NAMES_ATTR] = field_names
+                    state[SNAPSHOT_ATTR] = state.copy()
             return instance
 
     else:
@@ -471,8 +467,7 @@ def _from_db_with_snapshot(original: Any) -> Any:
                         snapshot_new(instance, mutable)
                         break
                 else:
-                    state[SNAPSHOT_ATTR] = values
-                    state[LOADED_NAMES_ATTR] = field_names
+                    state[SNAPSHOT_ATTR] = state.copy()
             return instance
 
     from_db.tsunami_wrapped = True  # type: ignore[attr-defined]

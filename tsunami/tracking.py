@@ -31,8 +31,6 @@ _deleted_users: ContextVar[frozenset[Any]] = ContextVar(
 MUTE_SIGNALS_ATTR = "_mute_signals"
 #: The instance attribute that holds the state an instance was loaded or last saved with.
 SNAPSHOT_ATTR = "_tsunami_snapshot"
-#: Beside a snapshot kept as the loaded row's values: the attribute names of those values.
-LOADED_NAMES_ATTR = "_tsunami_loaded_names"
 
 
 class _ContextState:
@@ -200,9 +198,7 @@ def take_snapshot(instance: models.Model, mutable_attnames: tuple[str, ...]) -> 
     changed in place (JSON documents, lists) are copied deeply, so that in-place edits
     still show up as changes.
     """
-    state = instance.__dict__
-    state.pop(SNAPSHOT_ATTR, None)
-    state.pop(LOADED_NAMES_ATTR, None)
+    instance.__dict__.pop(SNAPSHOT_ATTR, None)
     snapshot_new(instance, mutable_attnames)
 
 
@@ -257,19 +253,11 @@ def copy_mutable(value: Any) -> Any:
 
 def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
     """Return the state the instance was loaded or last saved with, if known."""
-    state = instance.__dict__
-    snapshot = state.get(SNAPSHOT_ATTR)
-    if snapshot is not None and snapshot.__class__ is not dict:
-        # A row loaded without values that can change in place keeps only the row's own
-        # values until they are needed (see receivers.patch_model_loading).
-        field_names = state.pop(LOADED_NAMES_ATTR)
-        snapshot = state[SNAPSHOT_ATTR] = dict(zip(field_names, snapshot, strict=False))
-    return snapshot
+    return instance.__dict__.get(SNAPSHOT_ATTR)
 
 
 def forget_snapshot(instance: models.Model) -> None:
     """Mark the instance's database state as unknown."""
-    instance.__dict__.pop(LOADED_NAMES_ATTR, None)
     instance.__dict__[SNAPSHOT_ATTR] = None
 
 

@@ -33,20 +33,21 @@ def test_a_value_that_contains_itself_is_still_snapshotted():
     assert copied["self"] is copied
 
 
-def test_a_row_loaded_without_json_values_keeps_the_row_instead_of_a_copy():
+def test_loaded_rows_are_snapshotted_with_or_without_their_json_values():
     book = Book.objects.create(title="T", metadata={"a": 1})
+    # Without the JSON field (deferred), the wrapper copies the row itself.
     loaded = Book.objects.only("title").get(pk=book.pk)
-    assert not isinstance(loaded.__dict__[tracking.SNAPSHOT_ATTR], dict)
-    assert tracking.get_snapshot(loaded) == {"id": book.pk, "title": "T"}
-    # With a JSON value loaded, the snapshot is a copy that in-place edits cannot reach.
+    snapshot = tracking.get_snapshot(loaded)
+    assert (snapshot["id"], snapshot["title"]) == (book.pk, "T")
+    assert "metadata" not in snapshot
+    # With it, the JSON value is copied deeply, out of reach of in-place edits.
     full = Book.objects.get(pk=book.pk)
-    snapshot = full.__dict__[tracking.SNAPSHOT_ATTR]
-    assert isinstance(snapshot, dict)
+    snapshot = tracking.get_snapshot(full)
     assert snapshot["metadata"] == full.metadata
     assert snapshot["metadata"] is not full.metadata
 
 
-def test_a_row_kept_as_loaded_diffs_like_a_copy():
+def test_a_file_field_swapped_for_a_fieldfile_is_no_change():
     book = Book.objects.create(title="T", cover="covers/a.png")
     loaded = Book.objects.only("title", "cover").get(pk=book.pk)
     assert loaded.cover.name == "covers/a.png"  # the descriptor swaps in a FieldFile
