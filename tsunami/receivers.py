@@ -223,11 +223,8 @@ class _M2MChange:
         self.through = through
         source: Any = through._meta.get_field(field.m2m_field_name())
         target: Any = through._meta.get_field(field.m2m_reverse_field_name())
-        self.source, self.source_attname, self.target_attname = (
-            source,
-            source.attname,
-            target.attname,
-        )
+        self.source = source
+        self.source_attname, self.target_attname = source.attname, target.attname
         # The value by which the through table refers to the other side's instance.
         related = source if not reverse else target
         self.instance_value = getattr(instance, related.target_field.attname)

@@ -41,10 +41,15 @@ class LookaheadPaginator(Paginator):
         return (self.requested - 1) * self.per_page
 
     @cached_property
+    def _reach(self) -> int:
+        """Return how many rows the requested page and its look-ahead hold."""
+        return (self.lookahead_pages + 1) * self.per_page
+
+    @cached_property
     def _window(self) -> list[Any]:
         """Return the ids (or rows, for a list) from the requested page's start onwards."""
-        size = (self.lookahead_pages + 1) * self.per_page + 1
-        end = min(self._start + size, _MAX_END)
+        # One row past the reach tells whether there are more.
+        end = min(self._start + self._reach + 1, _MAX_END)
         object_list: Any = self.object_list
         if isinstance(object_list, QuerySet):
             return list(object_list.values_list("pk", flat=True)[self._start : end])
@@ -53,7 +58,7 @@ class LookaheadPaginator(Paginator):
     @cached_property
     def has_more(self) -> bool:
         """Tell whether there are rows past the look-ahead."""
-        return len(self._window) > (self.lookahead_pages + 1) * self.per_page
+        return len(self._window) > self._reach
 
     @cached_property
     def count(self) -> int:
@@ -63,7 +68,7 @@ class LookaheadPaginator(Paginator):
         number of rows before the requested page (which is then out of range, as Django's
         own paginator says).
         """
-        return self._start + min(len(self._window), (self.lookahead_pages + 1) * self.per_page)
+        return self._start + min(len(self._window), self._reach)
 
     def page(self, number: Any) -> Page:
         """Return a page; the requested one is fetched by the ids the look-ahead read."""
