@@ -29,8 +29,8 @@ _M2M_STASH = "_tsunami_m2m"
 # through model -> the (declaring model, field) pairs it serves
 _through_fields: dict[type[models.Model], list[tuple[type[models.Model], Any]]] = defaultdict(list)
 _connected: list[tuple[signals.ModelSignal, type[models.Model], str]] = []
-# tracked model -> its mutable attnames: the models whose loaded instances get a snapshot
-_loaded_snapshots: dict[type[models.Model], tuple[str, ...]] = {}
+# tracked model -> how its loaded instances keep their rows as snapshots
+_loaded_rows: dict[type[models.Model], tracking.LoadedRows] = {}
 # (through model, source attname, target attname, database alias) -> (SQL, its compiler)
 _row_queries: dict[tuple[Any, ...], tuple[str, Any]] = {}
 
@@ -360,7 +360,7 @@ def connect() -> None:
     for model in apps.get_models(include_auto_created=False):
         if not conf.is_tracked(model):
             continue
-        _loaded_snapshots[model] = spec_for(model).mutable_attnames
+        _loaded_rows[model] = tracking.LoadedRows(model, spec_for(model).mutable_attnames)
         _connect(signals.pre_save, on_pre_save, model)
         _connect(signals.post_save, on_post_save, model)
         _connect(signals.post_delete, on_post_delete, model)
@@ -380,7 +380,7 @@ def disconnect() -> None:
         signal, sender, uid = _connected.pop()
         signal.disconnect(sender=sender, dispatch_uid=uid)
     _through_fields.clear()
-    _loaded_snapshots.clear()
+    _loaded_rows.clear()
     _row_queries.clear()
     specs.clear()
 
@@ -423,30 +423,32 @@ def _fetch_many_with_snapshot(original: Any) -> Any:
 
 
 def _from_db_with_snapshot(original: Any) -> Any:
-    # Snapshots are taken here rather than in post_init: a loaded row then costs one dict
-    # lookup and one dict copy, without dispatching a signal for every instance. A row
-    # without values that can change in place (JSON documents; deferred with .only(), or
-    # absent from the model) is copied right here: a call per row costs as much as the
-    # copy. Where Model.from_db() takes only its documented four arguments (Django 5.2),
-    # so does the wrapper: packing an empty **kwargs for every row costs as much again.
-    # Django 6.1 passes a keyword (fetch_mode), which the other wrapper forwards.
-    snapshot_new = tracking.snapshot_new
-    SNAPSHOT_ATTR = tracking.SNAPSHOT_ATTR  # noqa: N806
-    loaded_snapshots = _loaded_snapshots.get
+    # Snapshots are taken here rather than in post_init, without dispatching a signal for
+    # every instance, and they are the row Django has just read (tracking.LoadedRows): a
+    # loaded instance costs an attribute or two, and copies of its JSON documents. The
+    # loop spares a call to rows that left every JSON field deferred. Where
+    # Model.from_db() takes only its documented four arguments (Django 5.2), so does the
+    # wrapper: packing an empty **kwargs for every row costs as much as the rest. Django
+    # 6.1 passes a keyword (fetch_mode), which the other wrapper forwards. Attributes are
+    # written by name, the fastest way (tracking.SNAPSHOT_ATTR and LOADED_ATTR; a test
+    # pins them).
+    loaded_rows = _loaded_rows.get
     if len(inspect.signature(original).parameters) == 4:
 
         @functools.wraps(original)
         def from_db(cls: type[models.Model], db: str, field_names: Any, values: Any) -> Any:
             instance = original(cls, db, field_names, values)
-            mutable = loaded_snapshots(cls)
-            if mutable is not None:
-                state = instance.__dict__
-                for attname in mutable:
-                    if attname in state:
-                        snapshot_new(instance, mutable)
-                        break
-                else:
-                    state[SNAPSHOT_ATTR] = state.copy()
+            rows = loaded_rows(cls)
+            if rows is not None:
+                if len(values) != rows.field_count:
+                    instance._tsunami_loaded = field_names
+                    for attname in rows.mutable_attnames:
+                        if attname in field_names:
+                            values = rows.keep_deferred(field_names, values)
+                            break
+                elif rows.positions:
+                    values = rows.keep(values)
+                instance._tsunami_snapshot = values
             return instance
 
     else:
@@ -456,15 +458,17 @@ def _from_db_with_snapshot(original: Any) -> Any:
             cls: type[models.Model], db: str, field_names: Any, values: Any, **kwargs: Any
         ) -> Any:
             instance = original(cls, db, field_names, values, **kwargs)
-            mutable = loaded_snapshots(cls)
-            if mutable is not None:
-                state = instance.__dict__
-                for attname in mutable:
-                    if attname in state:
-                        snapshot_new(instance, mutable)
-                        break
-                else:
-                    state[SNAPSHOT_ATTR] = state.copy()
+            rows = loaded_rows(cls)
+            if rows is not None:
+                if len(values) != rows.field_count:
+                    instance._tsunami_loaded = field_names
+                    for attname in rows.mutable_attnames:
+                        if attname in field_names:
+                            values = rows.keep_deferred(field_names, values)
+                            break
+                elif rows.positions:
+                    values = rows.keep(values)
+                instance._tsunami_snapshot = values
             return instance
 
     from_db.tsunami_wrapped = True  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any, TypeVar
@@ -31,6 +31,8 @@ _deleted_users: ContextVar[frozenset[Any]] = ContextVar(
 MUTE_SIGNALS_ATTR = "_mute_signals"
 #: The instance attribute that holds the state an instance was loaded or last saved with.
 SNAPSHOT_ATTR = "_tsunami_snapshot"
+#: The instance attribute that holds the field names of a row loaded with some deferred.
+LOADED_ATTR = "_tsunami_loaded"
 
 
 class _ContextState:
@@ -198,31 +200,29 @@ def take_snapshot(instance: models.Model, mutable_attnames: tuple[str, ...]) -> 
     changed in place (JSON documents, lists) are copied deeply, so that in-place edits
     still show up as changes.
     """
-    instance.__dict__.pop(SNAPSHOT_ATTR, None)
-    snapshot_new(instance, mutable_attnames)
+    state = instance.__dict__
+    state.pop(SNAPSHOT_ATTR, None)
+    state.pop(LOADED_ATTR, None)
+    snapshot = state.copy()
+    for attname in mutable_attnames:
+        if attname in snapshot:
+            snapshot[attname] = private_copy(snapshot[attname])
+    state[SNAPSHOT_ATTR] = snapshot
 
 
 _JSON_CONTAINERS = (dict, list)
 
 
-def snapshot_new(instance: models.Model, mutable_attnames: tuple[str, ...]) -> None:
-    """Snapshot an instance that has no snapshot yet: a dict copy of its attributes.
-
-    Only values that can be changed in place (JSON documents, lists) are copied deeply,
-    so that in-place edits still show up as changes.
-    """
-    state = instance.__dict__
-    snapshot = state.copy()
-    for attname in mutable_attnames:
-        value = snapshot.get(attname)
-        kind = value.__class__
-        if kind is dict or kind is list:
-            # An empty document, the usual case, needs no more than a new empty one.
-            snapshot[attname] = copy_mutable(value) if value else kind()
-        elif value is not None and isinstance(value, _JSON_CONTAINERS):
-            # A subclass; a tuple, not "dict | list", which builds a union per call.
-            snapshot[attname] = copy_mutable(value)
-    state[SNAPSHOT_ATTR] = snapshot
+def private_copy(value: Any) -> Any:
+    """Return ``value`` as a snapshot keeps it: JSON documents and lists copied deeply."""
+    kind = value.__class__
+    if kind is dict or kind is list:
+        # An empty document, the usual case, needs no more than a new empty one.
+        return copy_mutable(value) if value else kind()
+    if value is not None and isinstance(value, _JSON_CONTAINERS):
+        # A subclass; a tuple, not "dict | list", which builds a union per call.
+        return copy_mutable(value)
+    return value
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -251,14 +251,81 @@ def copy_mutable(value: Any) -> Any:
         return copy.deepcopy(value)
 
 
+class _Empty:
+    """An empty document in a kept row: one shared marker instead of a new dict per row."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+
+
+_EMPTY = {dict: _Empty(dict), list: _Empty(list)}
+
+
+class LoadedRows:
+    """How the rows of one tracked model are kept as the snapshots of their instances.
+
+    A loaded instance keeps the row ``Model.from_db()`` received, named by the field
+    names it received when some were deferred (``LOADED_ATTR``): Django builds neither
+    for any other use, so keeping them costs no copy. Only the values that can change in
+    place (JSON documents), when loaded, are copied first. ``get_snapshot()`` makes a
+    dict of the row the first time one is needed: a save, a delete or a refresh.
+    """
+
+    __slots__ = ("field_count", "mutable_attnames", "positions")
+
+    def __init__(self, model: type[models.Model], mutable_attnames: tuple[str, ...]) -> None:
+        attnames = [field.attname for field in model._meta.concrete_fields]
+        self.field_count = len(attnames)
+        self.mutable_attnames = mutable_attnames
+        #: Where the mutable values are in a full row.
+        self.positions = tuple(attnames.index(attname) for attname in mutable_attnames)
+
+    def keep(self, values: Sequence[Any], positions: Sequence[int] | None = None) -> list[Any]:
+        """Return a row (a full one by default) with its mutable values copied."""
+        row = list(values)
+        # private_copy(), inline and with a marker for empty documents: this runs for
+        # every row that holds JSON.
+        for index in self.positions if positions is None else positions:
+            value = row[index]
+            kind = value.__class__
+            if kind is dict or kind is list:
+                row[index] = copy_mutable(value) if value else _EMPTY[kind]
+            elif value is not None and isinstance(value, _JSON_CONTAINERS):
+                row[index] = copy_mutable(value)
+        return row
+
+    def keep_deferred(self, field_names: list[str], values: Sequence[Any]) -> list[Any]:
+        """Return a row loaded with some fields deferred, its mutable values copied."""
+        names = field_names
+        return self.keep(
+            values, [names.index(name) for name in self.mutable_attnames if name in names]
+        )
+
+
 def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
     """Return the state the instance was loaded or last saved with, if known."""
-    return instance.__dict__.get(SNAPSHOT_ATTR)
+    state = instance.__dict__
+    snapshot = state.get(SNAPSHOT_ATTR)
+    if snapshot is None or snapshot.__class__ is dict:
+        return snapshot
+    # A row kept by LoadedRows.
+    field_names = state.pop(LOADED_ATTR, None) or [
+        field.attname for field in instance._meta.concrete_fields
+    ]
+    snapshot = state[SNAPSHOT_ATTR] = dict(zip(field_names, snapshot, strict=True))
+    for attname, value in snapshot.items():
+        if value.__class__ is _Empty:
+            snapshot[attname] = value.kind()
+    return snapshot
 
 
 def forget_snapshot(instance: models.Model) -> None:
     """Mark the instance's database state as unknown."""
-    instance.__dict__[SNAPSHOT_ATTR] = None
+    state = instance.__dict__
+    state.pop(LOADED_ATTR, None)
+    state[SNAPSHOT_ATTR] = None
 
 
 def refresh_snapshot(instance: models.Model, attnames: set[str], mutable: tuple[str, ...]) -> None:
@@ -271,4 +338,4 @@ def refresh_snapshot(instance: models.Model, attnames: set[str], mutable: tuple[
     for attname in attnames:
         if attname in state:
             value = state[attname]
-            snapshot[attname] = copy_mutable(value) if attname in mutable else value
+            snapshot[attname] = private_copy(value) if attname in mutable else value

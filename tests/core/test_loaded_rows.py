@@ -1,0 +1,115 @@
+"""A loaded instance keeps the row it was read from as its snapshot, until one is needed."""
+
+import copy
+import pickle
+from collections import OrderedDict
+
+import pytest
+
+from tests.testapp.models import Book, Car
+from tsunami import tracking
+from tsunami.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+def _last_event() -> Event:
+    return Event.objects.order_by("-id").first()
+
+
+def test_the_wrapper_writes_the_attributes_the_snapshot_reads():
+    car = Car.objects.create(manufacturer="a")
+    loaded = Car.objects.get(pk=car.pk)
+    assert tracking.SNAPSHOT_ATTR in loaded.__dict__
+    assert tracking.LOADED_ATTR not in loaded.__dict__
+    book = Book.objects.create(title="T")
+    deferred = Book.objects.only("title").get(pk=book.pk)
+    assert tracking.LOADED_ATTR in deferred.__dict__
+    assert tracking.get_snapshot(deferred) == {"id": book.pk, "title": "T"}
+    assert tracking.LOADED_ATTR not in deferred.__dict__
+
+
+def test_a_row_becomes_a_dict_once_and_stays_one():
+    car = Car.objects.create(manufacturer="a")
+    loaded = Car.objects.get(pk=car.pk)
+    first = tracking.get_snapshot(loaded)
+    assert first["manufacturer"] == "a"
+    assert tracking.get_snapshot(loaded) is first
+
+
+def test_an_empty_document_edited_in_place_after_loading_is_a_change():
+    book = Book.objects.create(title="T")
+    loaded = Book.objects.get(pk=book.pk)
+    loaded.metadata["pages"] = 12
+    loaded.save()
+    event = _last_event()
+    assert event.data == {"metadata": {"pages": 12}}
+    assert event.previous_data == {"metadata": {}}
+
+
+def test_a_document_loaded_beside_deferred_fields_is_copied():
+    book = Book.objects.create(title="T", metadata={"tags": ["a"]})
+    loaded = Book.objects.only("metadata").get(pk=book.pk)
+    loaded.metadata["tags"].append("b")
+    loaded.save()
+    event = _last_event()
+    assert event.data == {"metadata": {"tags": ["a", "b"]}}
+    assert event.previous_data == {"metadata": {"tags": ["a"]}}
+
+
+def test_a_deferred_field_assigned_before_loading_is_recorded_without_a_previous_value():
+    book = Book.objects.create(title="T", metadata={"a": 1})
+    loaded = Book.objects.only("title").get(pk=book.pk)
+    loaded.metadata = {"a": 2}
+    loaded.save()
+    event = _last_event()
+    assert event.data == {"metadata": {"a": 2}}
+    assert event.previous_data == {}
+
+
+def test_a_pickled_instance_keeps_its_snapshot():
+    # Django's cache pickles model instances; the row and its markers travel along.
+    book = Book.objects.create(title="T")
+    cached = pickle.loads(pickle.dumps(Book.objects.get(pk=book.pk)))
+    cached.metadata["a"] = 1
+    cached.title = "U"
+    cached.save()
+    event = _last_event()
+    assert event.data == {"title": "U", "metadata": {"a": 1}}
+    assert event.previous_data == {"title": "T", "metadata": {}}
+
+
+def test_copies_of_an_instance_each_diff_against_the_row_they_were_loaded_from():
+    car = Car.objects.create(manufacturer="a")
+    first = Car.objects.get(pk=car.pk)
+    second = copy.copy(first)
+    first.manufacturer = "b"
+    first.save()
+    second.manufacturer = "c"
+    second.save()
+    assert _last_event().previous_data == {"manufacturer": "a"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected_copy"),
+    [
+        ({}, True),
+        ([], True),
+        ({"a": [1, {"b": 2}]}, True),
+        (OrderedDict(a=[1]), True),
+        (None, False),
+    ],
+)
+def test_kept_rows_copy_every_document_and_nothing_else(value, expected_copy):
+    rows = tracking.LoadedRows(Book, ("metadata",))
+    names = [field.attname for field in Book._meta.concrete_fields]
+    values = [None] * len(names)
+    values[names.index("metadata")] = value
+    kept = rows.keep(values)
+    assert kept is not values
+    book = Book()
+    book.__dict__[tracking.SNAPSHOT_ATTR] = kept
+    snapshot = tracking.get_snapshot(book)
+    assert snapshot["metadata"] == value
+    assert (snapshot["metadata"] is not value) is expected_copy
+    assert values[names.index("metadata")] is value  # the row Django passed is left alone
