@@ -42,7 +42,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy tsunami
 
-test-sqlite: venv
+test-sqlite: venv services
 	TSUNAMI_TEST_DB=sqlite $(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=95 tests
 
 test-dbs: venv services

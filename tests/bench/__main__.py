@@ -69,7 +69,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-instructions",
         action="store_true",
-        help="skip counting the loads' CPU instructions with valgrind (SQLite)",
+        help="skip counting the loads' CPU instructions with valgrind",
     )
     ui.add_argument("--ui-only", action="store_true", help="measure only the UI scale")
     ui.add_argument("--no-ui", action="store_true", help="skip the UI scale")
@@ -205,14 +205,18 @@ def main(argv: list[str] | None = None) -> None:
                 for contestant in order:
                     results[backend][contestant.key].append(runs[contestant.key])
         counts = None
-        if "sqlite" in backends and not args.no_instructions:
+        if not args.no_instructions:
             if instructions.available():
-                counts = instructions.measure(
-                    [c for c in contestants if c.key in ("plain", "tsunami")],
-                    Path(tmp),
-                    rows=300 if args.quick else 2000,
-                    passes=1 if args.quick else 2,
-                )
+                counts = {
+                    backend: instructions.measure(
+                        [c for c in contestants if c.key in ("plain", "tsunami")],
+                        Path(tmp),
+                        rows=300 if args.quick else 2000,
+                        passes=1 if args.quick else 2,
+                        backend=backend,
+                    )
+                    for backend in backends
+                }
             else:
                 print("note: valgrind is not installed; instructions not counted.", file=sys.stderr)
     ui = None

@@ -1,13 +1,15 @@
 """Loads counted in CPU instructions with callgrind, which the machine's load cannot change.
 
-Loading rows is pure CPU work, so on a shared machine its wall-clock ratio swings by tens
-of percent from one process to the next; the number of instructions does not. Each count
+Loading rows is CPU work, so on a shared machine its wall-clock ratio swings by tens of
+percent from one process to the next; the number of instructions does not. Each count
 runs in a process of its own under ``valgrind --tool=callgrind`` with a fixed hash seed,
-on an SQLite file filled beforehand (outside valgrind), with the objects of start-up
-frozen out of the garbage collector's reach; the instructions of the workload are those
-of a run with the workload minus those of the same run without it.
+on a database filled beforehand (outside valgrind), with the objects of start-up frozen
+out of the garbage collector's reach; the instructions of the workload are those of a run
+with the workload minus those of the same run without it. On PostgreSQL only the Python
+process is counted: the server runs the same query for every contestant.
 
-The worker side: ``python -m tests.bench.instructions DB_PATH WORKLOAD PASSES ROWS``.
+The worker side: ``python -m tests.bench.instructions WORKLOAD PASSES ROWS``, with the
+database named by the environment.
 """
 
 from __future__ import annotations
@@ -30,76 +32,71 @@ def available() -> bool:
     return shutil.which("valgrind") is not None
 
 
-def _env(settings: str, db_path: Path) -> dict[str, str]:
+def _env(settings: str, backend: str, database: str) -> dict[str, str]:
+    name = "TSUNAMI_BENCH_SQLITE_PATH" if backend == "sqlite" else "TSUNAMI_BENCH_DB_NAME"
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": settings,
-        "TSUNAMI_BENCH_DB": "sqlite",
-        "TSUNAMI_BENCH_SQLITE_PATH": str(db_path),
+        "TSUNAMI_BENCH_DB": backend,
+        name: database,
         "PYTHONHASHSEED": "0",
     }
 
 
-def _worker(db_path: Path, workload: str, passes: int, rows: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "tests.bench.instructions",
-        str(db_path),
-        workload,
-        str(passes),
-        str(rows),
-    ]
+def _worker(workload: str, passes: int, rows: int) -> list[str]:
+    return [sys.executable, "-m", "tests.bench.instructions", workload, str(passes), str(rows)]
 
 
-def _instructions(settings: str, db_path: Path, workload: str, passes: int, rows: int) -> int:
+def _instructions(env: dict[str, str], workload: str, passes: int, rows: int) -> int:
     done = subprocess.run(
         [
             "valgrind",
             "--tool=callgrind",
             "--callgrind-out-file=/dev/null",
-            *_worker(db_path, workload, passes, rows),
+            *_worker(workload, passes, rows),
         ],
         cwd=ROOT,
-        env=_env(settings, db_path),
+        env=env,
         capture_output=True,
         text=True,
     )
     match = _COLLECTED.search(done.stderr)
     if done.returncode or match is None:
-        raise SystemExit(f"callgrind failed for {settings} {workload}:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"callgrind failed for {workload}:\n{done.stderr[-2000:]}")
     return int(match[1])
 
 
 def measure(
-    contestants: list[Any], tmp: Path, rows: int, passes: int
+    contestants: list[Any], tmp: Path, rows: int, passes: int, backend: str = "sqlite"
 ) -> dict[str, dict[str, float]]:
     """Return, per contestant and load workload, the instructions per loaded row."""
     results: dict[str, dict[str, float]] = {}
     for contestant in contestants:
-        db_path = tmp / f"instructions-{contestant.key}.sqlite3"
-        db_path.unlink(missing_ok=True)
-        subprocess.run(
-            _worker(db_path, "fill", 0, rows),
-            cwd=ROOT,
-            env=_env(contestant.settings, db_path),
-            check=True,
+        database = (
+            str(tmp / f"instructions-{contestant.key}.sqlite3")
+            if backend == "sqlite"
+            else f"tsunami_bench_instructions_{contestant.key}"
         )
-        baseline = _instructions(contestant.settings, db_path, "none", 0, rows)
+        env = _env(contestant.settings, backend, database)
+        subprocess.run(_worker("fill", 0, rows), cwd=ROOT, env=env, check=True)
+        baseline = _instructions(env, "none", 0, rows)
         results[contestant.key] = {
-            workload: (
-                _instructions(contestant.settings, db_path, workload, passes, rows) - baseline
-            )
-            / (passes * rows)
+            workload: (_instructions(env, workload, passes, rows) - baseline) / (passes * rows)
             for workload in ("iterate", "load_only")
         }
-        print(f"instructions {contestant.title:22} counted", file=sys.stderr, flush=True)
+        print(
+            f"instructions {backend:8} {contestant.title:22} counted", file=sys.stderr, flush=True
+        )
     return results
 
 
-def _run(db_path: str, workload: str, passes: int, rows: int) -> None:
+def _run(workload: str, passes: int, rows: int) -> None:
     import django
 
+    if workload == "fill":
+        from tests.bench.worker import _recreate_database
+
+        _recreate_database()
     django.setup()
     from django.core.management import call_command
 
@@ -130,4 +127,4 @@ def _run(db_path: str, workload: str, passes: int, rows: int) -> None:
 
 
 if __name__ == "__main__":
-    _run(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    _run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

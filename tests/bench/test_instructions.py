@@ -1,4 +1,8 @@
-"""The loads' instruction counts: real callgrind runs, tiny, in the SQLite job only."""
+"""The loads' instruction counts: real callgrind runs, tiny, in the SQLite job only.
+
+The PostgreSQL count uses the bench's own databases on the local server, as ``make bench``
+does; ``make test-sqlite`` starts the services first.
+"""
 
 import pytest
 
@@ -14,27 +18,38 @@ def counts(tmp_path_factory):
     if not instructions.available():
         pytest.fail("valgrind is needed: bash .ci/system-deps installs it")
     contestants = [CONTESTANTS["plain"], CONTESTANTS["tsunami"]]
-    return instructions.measure(contestants, tmp_path_factory.mktemp("cg"), rows=50, passes=1)
+    tmp = tmp_path_factory.mktemp("cg")
+    return {
+        backend: instructions.measure(contestants, tmp, rows=50, passes=1, backend=backend)
+        for backend in ("sqlite", "postgres")
+    }
 
 
-def test_loaded_rows_are_counted_per_row_for_each_contestant(counts):
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_loaded_rows_are_counted_per_row_for_each_contestant(counts, backend):
     for key in ("plain", "tsunami"):
         for workload in ("iterate", "load_only"):
             # A row costs Django thousands of instructions; a broken difference gives ~0.
-            assert 5_000 < counts[key][workload] < 1_000_000
+            assert 5_000 < counts[backend][key][workload] < 1_000_000
 
 
-def test_tracking_adds_instructions_to_every_loaded_row(counts):
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_tracking_adds_instructions_to_every_loaded_row(counts, backend):
     # The snapshot is real work: a count that shows none measured the wrong process.
     for workload in ("iterate", "load_only"):
-        assert counts["tsunami"][workload] > counts["plain"][workload]
+        assert counts[backend]["tsunami"][workload] > counts[backend]["plain"][workload]
 
 
 def test_the_report_shows_the_counts_and_judges_them_against_the_load_goals(counts):
     lines = "\n".join(_instruction_lines(counts, list(CONTESTANTS.values())))
-    assert "| iterate rows | tsunami |" in lines
-    assert "| rows via .only() | plain Django |" in lines
+    assert "| iterate rows | SQLite (file) | tsunami |" in lines
+    assert "| rows via .only() | PostgreSQL | plain Django |" in lines
     goals = _instruction_goals(counts)
-    workloads = [goal["workload"] for goal in goals]
-    assert workloads == ["iterate_instructions", "load_only_instructions"]
+    assert [(goal["backend"], goal["workload"]) for goal in goals] == [
+        ("sqlite", "iterate_instructions"),
+        ("sqlite", "load_only_instructions"),
+        ("postgres", "iterate_instructions"),
+        ("postgres", "load_only_instructions"),
+    ]
     assert all("(goal <= 1.1x)" in goal["line"] for goal in goals)
+    assert goals[2]["line"].startswith("- PostgreSQL, iterate rows, in instructions: ")
