@@ -31,8 +31,6 @@ _deleted_users: ContextVar[frozenset[Any]] = ContextVar(
 MUTE_SIGNALS_ATTR = "_mute_signals"
 #: The instance attribute that holds the state an instance was loaded or last saved with.
 SNAPSHOT_ATTR = "_tsunami_snapshot"
-#: The instance attribute that holds the field names of a row loaded with some deferred.
-LOADED_ATTR = "_tsunami_loaded"
 
 
 class _ContextState:
@@ -202,7 +200,6 @@ def take_snapshot(instance: models.Model, mutable_attnames: tuple[str, ...]) -> 
     """
     state = instance.__dict__
     state.pop(SNAPSHOT_ATTR, None)
-    state.pop(LOADED_ATTR, None)
     snapshot = state.copy()
     for attname in mutable_attnames:
         if attname in snapshot:
@@ -251,24 +248,32 @@ def copy_mutable(value: Any) -> Any:
         return copy.deepcopy(value)
 
 
-class _Empty:
-    """An empty document in a kept row: one shared marker instead of a new dict per row."""
+class _Marker:
+    """A value of tsunami's own in a kept row; pickled (as Django's cache does), it stays itself."""
 
-    __slots__ = ("kind",)
+    __slots__ = ("kind", "name")
 
-    def __init__(self, kind: type) -> None:
-        self.kind = kind
+    def __init__(self, name: str, kind: type) -> None:
+        self.name, self.kind = name, kind
+
+    def __reduce__(self) -> str:
+        return self.name
 
 
-_EMPTY = {dict: _Empty(dict), list: _Empty(list)}
+# An empty document in a kept row: one shared marker instead of a new dict per row.
+_EMPTY_DICT = _Marker("_EMPTY_DICT", dict)
+_EMPTY_LIST = _Marker("_EMPTY_LIST", list)
+_EMPTY = {dict: _EMPTY_DICT, list: _EMPTY_LIST}
+#: Marks a kept row that holds only some fields: ``(PARTIAL_ROW, field_names, values)``.
+PARTIAL_ROW = _Marker("PARTIAL_ROW", tuple)
 
 
 class LoadedRows:
     """How the rows of one tracked model are kept as the snapshots of their instances.
 
-    A loaded instance keeps the row ``Model.from_db()`` received, named by the field
-    names it received when some were deferred (``LOADED_ATTR``): Django builds neither
-    for any other use, so keeping them costs no copy. Only the values that can change in
+    A loaded instance keeps the row ``Model.from_db()`` received, which Django builds for
+    no other use, so keeping it costs no copy; a row loaded with some fields deferred is
+    kept as ``(PARTIAL_ROW, field_names, values)``. Only the values that can change in
     place (JSON documents), when loaded, are copied first. ``get_snapshot()`` makes a
     dict of the row the first time one is needed: a save, a delete or a refresh.
     """
@@ -311,21 +316,21 @@ def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
     if snapshot is None or snapshot.__class__ is dict:
         return snapshot
     # A row kept by LoadedRows.
-    field_names = state.pop(LOADED_ATTR, None) or [
-        field.attname for field in instance._meta.concrete_fields
-    ]
-    snapshot = state[SNAPSHOT_ATTR] = dict(zip(field_names, snapshot, strict=True))
+    if snapshot[0] is PARTIAL_ROW:
+        _, field_names, values = snapshot
+    else:
+        field_names = [field.attname for field in instance._meta.concrete_fields]
+        values = snapshot
+    snapshot = state[SNAPSHOT_ATTR] = dict(zip(field_names, values, strict=True))
     for attname, value in snapshot.items():
-        if value.__class__ is _Empty:
+        if value.__class__ is _Marker:
             snapshot[attname] = value.kind()
     return snapshot
 
 
 def forget_snapshot(instance: models.Model) -> None:
     """Mark the instance's database state as unknown."""
-    state = instance.__dict__
-    state.pop(LOADED_ATTR, None)
-    state[SNAPSHOT_ATTR] = None
+    instance.__dict__[SNAPSHOT_ATTR] = None
 
 
 def refresh_snapshot(instance: models.Model, attnames: set[str], mutable: tuple[str, ...]) -> None:
