@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 import pytest
 
-from tests.testapp.models import Book, Car
+from tests.testapp.models import Book, Car, Engine
 from tsunami import tracking
 from tsunami.models import Event
 
@@ -123,3 +123,34 @@ def test_kept_rows_copy_every_document_and_nothing_else(value, expected_copy):
     assert snapshot["metadata"] == value
     assert (snapshot["metadata"] is not value) is expected_copy
     assert values[names.index("metadata")] is value  # the row Django passed is left alone
+
+
+def test_instances_from_raw_queries_diff_against_the_columns_they_loaded():
+    book = Book.objects.create(title="T", metadata={"a": 1})
+    table = Book._meta.db_table
+    full = next(iter(Book.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [book.pk])))
+    full.metadata["a"] = 2
+    full.save()
+    assert _last_event().previous_data == {"metadata": {"a": 1}}
+    partial = next(
+        iter(Book.objects.raw(f"SELECT id, title FROM {table} WHERE id = %s", [book.pk]))
+    )
+    partial.title = "U"
+    partial.save()
+    event = _last_event()
+    assert (event.data, event.previous_data) == ({"title": "U"}, {"title": "T"})
+
+
+def test_instances_loaded_through_select_related_diff_against_their_rows():
+    car = Car.objects.create(manufacturer="a")
+    engine = Engine.objects.create(car=car, num_cylinders=4)
+    loaded = Engine.objects.select_related("car").get(pk=engine.pk)
+    loaded.car.manufacturer = "b"
+    loaded.car.save()
+    event = _last_event()
+    assert (event.target_id, event.previous_data) == (str(car.pk), {"manufacturer": "a"})
+    only = Engine.objects.select_related("car").only("num_cylinders", "car__manufacturer")
+    loaded = only.get(pk=engine.pk)
+    loaded.car.manufacturer = "c"
+    loaded.car.save()
+    assert _last_event().previous_data == {"manufacturer": "b"}
