@@ -303,10 +303,8 @@ class LoadedRows:
 
     def keep_deferred(self, field_names: list[str], values: Sequence[Any]) -> list[Any]:
         """Return a row loaded with some fields deferred, its mutable values copied."""
-        names = field_names
-        return self.keep(
-            values, [names.index(name) for name in self.mutable_attnames if name in names]
-        )
+        loaded = [name for name in self.mutable_attnames if name in field_names]
+        return self.keep(values, [field_names.index(name) for name in loaded])
 
 
 def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
