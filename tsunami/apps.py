@@ -1,7 +1,8 @@
-"""App configuration: validates settings and connects the tracking receivers."""
+"""App configuration: validates settings, connects the receivers and the insert function."""
 
 from django.apps import AppConfig
 from django.core.signals import setting_changed
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,7 +14,7 @@ class TsunamiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tsunami import checks, conf, receivers  # noqa: F401 - registers the checks
+        from tsunami import checks, conf, receivers, storage  # noqa: F401 - registers the checks
 
         conf.validate()
         receivers.patch_model_loading()
@@ -23,6 +24,9 @@ class TsunamiConfig(AppConfig):
         setting_changed.connect(
             receivers.reconnect_on_setting_changed,
             dispatch_uid="tsunami.receivers.reconnect_on_setting_changed",
+        )
+        post_migrate.connect(
+            storage.install_function, sender=self, dispatch_uid="tsunami.storage.install_function"
         )
         if self.apps is not None and self.apps.is_installed("django.contrib.admin"):
             from tsunami.admin import install_history_redirect

@@ -1,70 +1,80 @@
 """Write an event and its aggregates in the fewest statements: one on PostgreSQL, two elsewhere.
 
 The ORM's insert machinery costs more CPU than the database does for these two tiny rows,
-so events are written with prepared SQL (values still go through each field's
-``get_db_prep_save``, exactly as the ORM would), and ``pre_save``/``post_save`` are sent
+so events are written with SQL of tsunami's own, and ``pre_save``/``post_save`` are sent
 as ``Model.save()`` sends them, so listeners see no difference.
+
+On PostgreSQL the statement is a call of ``tsunami_insert_event_v1()``, a PL/pgSQL
+function that tsunami (re)creates after every ``migrate``: PostgreSQL plans the function's
+inserts once per connection, where a plain statement is planned for every event, and
+planning costs more than running it. A database without the function (migrated by an
+older version and not since) gets the same rows from one ``INSERT ... RETURNING``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, router
 from django.db.models.signals import post_save, pre_save
 
 if TYPE_CHECKING:
     from tsunami.models import Event
 
+#: The PostgreSQL function that inserts an event and its aggregates. A change to its
+#: parameters or to what it writes needs a new name (``_v2``), so that a database that
+#: still has the old function is never called with the new arguments.
+FUNCTION = "tsunami_insert_event_v1"
+_EVENT_COLUMNS = (
+    "event_type",
+    "target_ctype_id",
+    "target_id",
+    "data",
+    "previous_data",
+    "user_id",
+    "created_at",
+)
 _AGGREGATE_COLUMNS = ("event_id", "aggregate_ctype_id", "aggregate_id", "created_at")
 
+# Every supported backend takes a JSON document as text; one encoder, as json.dumps(cls=...)
+# would build one per call, and as text, which costs psycopg less than its Jsonb adapter.
+_encode_json = DjangoJSONEncoder().encode
+# database alias -> whether tsunami's function exists there (PostgreSQL only)
+_has_function: dict[str, bool] = {}
+# (vendor, what, sizes...) -> SQL
+_sql: dict[tuple[Any, ...], str] = {}
+
 
 @cache
-def _event_fields(with_pk: bool) -> tuple[Any, ...]:
+def _field(name: str) -> Any:
     from tsunami.models import Event
 
-    return tuple(f for f in Event._meta.concrete_fields if with_pk or not f.primary_key)
+    return Event._meta.get_field(name)
 
 
-@cache
-def _created_at_index(with_pk: bool) -> int:
-    return [f.attname for f in _event_fields(with_pk)].index("created_at")
+def _values(event: Event, connection: Any) -> list[Any]:
+    """Return the event's column values, prepared as the ORM prepares them.
 
-
-_statements: dict[tuple[str, bool, int], tuple[str, str]] = {}
-
-
-def _statement(connection: Any, with_pk: bool, aggregates: int) -> tuple[str, str]:
-    """Return the SQL that inserts an event, and the SQL that inserts its aggregates."""
-    key = (connection.vendor, with_pk, aggregates)
-    if key not in _statements:
-        _statements[key] = _build_statement(connection, with_pk, aggregates)
-    return _statements[key]
-
-
-def _build_statement(connection: Any, with_pk: bool, aggregates: int) -> tuple[str, str]:
-    from tsunami.models import Event, EventAggregate
-
-    quote = connection.ops.quote_name
-    event_table = quote(Event._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in _event_fields(with_pk))
-    values = ", ".join(["%s"] * len(_event_fields(with_pk)))
-    insert_event = f"INSERT INTO {event_table} ({columns}) VALUES ({values})"
-    aggregate_table = quote(EventAggregate._meta.db_table)
-    aggregate_columns = ", ".join(quote(column) for column in _AGGREGATE_COLUMNS)
-    if connection.vendor == "postgresql":
-        pk = quote(Event._meta.pk.column)
-        rows = ", ".join(["(%s, %s)"] * aggregates)
-        return (
-            f"WITH new_event AS ({insert_event} RETURNING {pk}) "
-            f"INSERT INTO {aggregate_table} ({aggregate_columns}) "
-            f"SELECT new_event.{pk}, a.ctype, a.object_id, %s "
-            f"FROM new_event CROSS JOIN (VALUES {rows}) AS a (ctype, object_id) "
-            f"RETURNING {quote('event_id')}",
-            "",
-        )
-    rows = ", ".join(["(%s, %s, %s, %s)"] * aggregates)
-    return insert_event, f"INSERT INTO {aggregate_table} ({aggregate_columns}) VALUES {rows}"
+    Going through every field's ``get_db_prep_save()`` costs more than the insert on
+    SQLite; only the user and the time need the backend's adaptation.
+    """
+    previous = event.previous_data
+    user_id = event.user_id
+    values = [
+        event.event_type,
+        int(event.target_ctype_id),
+        str(event.target_id),
+        _encode_json(event.data),
+        None if previous is None else _encode_json(previous),
+        None if user_id is None else _field("user").get_db_prep_save(user_id, connection),
+        _field("created_at").get_db_prep_save(event.created_at, connection),
+    ]
+    if event.pk is not None:
+        values.insert(0, _field("id").get_db_prep_save(event.pk, connection))
+    return values
 
 
 def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], connection: Any) -> None:
@@ -73,30 +83,176 @@ def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], connection
 
     using = connection.alias
     pre_save.send(sender=Event, instance=event, raw=False, using=using, update_fields=None)
-    with_pk = event.pk is not None
-    table = Event._meta.db_table
-    fields = _event_fields(with_pk)
-    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    values = _values(event, connection)
     # The aggregates carry the event's time, already prepared for the event row.
-    created_at = params[_created_at_index(with_pk)]
-    event_sql, aggregate_sql = _statement(connection, with_pk, len(aggregate_keys))
+    created_at = values[-1]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            rows = [value for key in aggregate_keys for value in key]
-            cursor.execute(event_sql, [*params, created_at, *rows])
+        if connection.vendor != "postgresql":
+            cursor.execute(_sql_for(connection, "event", len(values)), values)
+            pk = event.pk
+            if pk is None:
+                pk = connection.ops.last_insert_id(cursor, Event._meta.db_table, "id")
+            rows = [(pk, ctype, object_id, created_at) for ctype, object_id in aggregate_keys]
+            cursor.execute(
+                _sql_for(connection, "aggregates", len(rows)),
+                [value for row in rows for value in row],
+            )
+        elif event.pk is None and has_function(connection):
+            # The target, always the first aggregate, is written from the event's own
+            # columns; the others are passed as two arrays (NULL for none).
+            others = aggregate_keys[1:]
+            ctypes = [ctype for ctype, _ in others] or None
+            object_ids = [object_id for _, object_id in others] or None
+            cursor.execute(_sql_for(connection, "call"), [*values, ctypes, object_ids])
             pk = cursor.fetchone()[0]
         else:
-            cursor.execute(event_sql, params)
-            pk = event.pk if with_pk else connection.ops.last_insert_id(cursor, table, "id")
-            rows = [
-                value
-                for ctype_id, object_id in aggregate_keys
-                for value in (pk, ctype_id, object_id, created_at)
-            ]
-            cursor.execute(aggregate_sql, rows)
+            cursor.execute(
+                _sql_for(connection, "event_with_aggregates", len(values), len(aggregate_keys)),
+                [*values, created_at, *(value for key in aggregate_keys for value in key)],
+            )
+            pk = cursor.fetchone()[0]
     event.pk = pk
     event._state.adding = False
     event._state.db = using
     post_save.send(
         sender=Event, instance=event, created=True, update_fields=None, raw=False, using=using
     )
+
+
+def _sql_for(connection: Any, what: str, *sizes: int) -> str:
+    """Return the (memoised) SQL of ``what``, built for ``sizes`` values or rows."""
+    key = (connection.vendor, what, *sizes)
+    sql = _sql.get(key)
+    if sql is None:
+        sql = _sql[key] = _BUILDERS[what](connection, *sizes)
+    return sql
+
+
+def _insert_event_sql(connection: Any, size: int) -> str:
+    from tsunami.models import Event
+
+    quote = connection.ops.quote_name
+    columns = _EVENT_COLUMNS if size == len(_EVENT_COLUMNS) else ("id", *_EVENT_COLUMNS)
+    return (
+        f"INSERT INTO {quote(Event._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES ({', '.join(['%s'] * size)})"
+    )
+
+
+def _insert_aggregates_sql(connection: Any, rows: int) -> str:
+    from tsunami.models import EventAggregate
+
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(EventAggregate._meta.db_table)} "
+        f"({', '.join(map(quote, _AGGREGATE_COLUMNS))}) "
+        f"VALUES {', '.join(['(%s, %s, %s, %s)'] * rows)}"
+    )
+
+
+def _insert_event_with_aggregates_sql(connection: Any, size: int, aggregates: int) -> str:
+    from tsunami.models import EventAggregate
+
+    quote = connection.ops.quote_name
+    rows = ", ".join(["(%s, %s)"] * aggregates)
+    return (
+        f"WITH new_event AS ({_insert_event_sql(connection, size)} RETURNING {quote('id')}) "
+        f"INSERT INTO {quote(EventAggregate._meta.db_table)} "
+        f"({', '.join(map(quote, _AGGREGATE_COLUMNS))}) "
+        f"SELECT new_event.{quote('id')}, a.ctype, a.object_id, %s "
+        f"FROM new_event CROSS JOIN (VALUES {rows}) AS a (ctype, object_id) "
+        f"RETURNING {quote('event_id')}"
+    )
+
+
+def _parameter_types(connection: Any) -> list[str]:
+    # Without a length: a cast to varchar(n) would cut a longer value where the
+    # column refuses it.
+    return [_field(column).db_type(connection).split("(")[0] for column in _EVENT_COLUMNS]
+
+
+def _call_sql(connection: Any) -> str:
+    # Every argument is cast to its parameter's type, so that the call resolves to the
+    # function whatever type the driver sends a value as (an int as bigint, say).
+    kinds = [*_parameter_types(connection), "integer[]", "varchar[]"]
+    arguments = ", ".join(f"%s::{kind}" for kind in kinds)
+    return f"SELECT {connection.ops.quote_name(FUNCTION)}({arguments})"
+
+
+_BUILDERS: dict[str, Callable[..., str]] = {
+    "event": _insert_event_sql,
+    "aggregates": _insert_aggregates_sql,
+    "event_with_aggregates": _insert_event_with_aggregates_sql,
+    "call": _call_sql,
+}
+
+
+def has_function(connection: Any) -> bool:
+    """Tell whether the PostgreSQL database of ``connection`` has tsunami's insert function.
+
+    Asked once per process and database, through the driver's own cursor: a catalog
+    lookup, not one of the application's queries.
+    """
+    found = _has_function.get(connection.alias)
+    if found is None:
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_proc "
+                "WHERE proname = %s AND pg_function_is_visible(oid))",
+                [FUNCTION],
+            )
+            found = _has_function[connection.alias] = bool(cursor.fetchone()[0])
+    return found
+
+
+def function_sql(connection: Any) -> str:
+    """Return the ``CREATE OR REPLACE FUNCTION`` statement of tsunami's insert function.
+
+    Its parameters take the types Django gives the columns they fill (the user's follows
+    ``AUTH_USER_MODEL``).
+    """
+    from tsunami.models import Event, EventAggregate
+
+    quote = connection.ops.quote_name
+    parameters = ", ".join(
+        f"p_{column} {kind}"
+        for column, kind in zip(_EVENT_COLUMNS, _parameter_types(connection), strict=True)
+    )
+    aggregate_table = quote(EventAggregate._meta.db_table)
+    aggregate_columns = ", ".join(map(quote, _AGGREGATE_COLUMNS))
+    return f"""
+CREATE OR REPLACE FUNCTION {quote(FUNCTION)}(
+    {parameters}, p_aggregate_ctype_ids integer[], p_aggregate_ids varchar[]
+) RETURNS bigint LANGUAGE plpgsql AS $tsunami$
+DECLARE
+    new_id bigint;
+BEGIN
+    INSERT INTO {quote(Event._meta.db_table)} ({", ".join(map(quote, _EVENT_COLUMNS))})
+    VALUES ({", ".join(f"p_{column}" for column in _EVENT_COLUMNS)})
+    RETURNING {quote("id")} INTO new_id;
+    INSERT INTO {aggregate_table} ({aggregate_columns})
+    VALUES (new_id, p_target_ctype_id, p_target_id, p_created_at);
+    FOR i IN 1 .. coalesce(array_length(p_aggregate_ctype_ids, 1), 0) LOOP
+        INSERT INTO {aggregate_table} ({aggregate_columns})
+        VALUES (new_id, p_aggregate_ctype_ids[i], p_aggregate_ids[i], p_created_at);
+    END LOOP;
+    RETURN new_id;
+END
+$tsunami$"""
+
+
+def install_function(using: str = "default", **kwargs: Any) -> None:
+    """Create or replace tsunami's insert function on PostgreSQL (``post_migrate``).
+
+    Like Django's content types, it is made after ``migrate``, so it follows the tables,
+    also where they were made without migrations.
+    """
+    from tsunami.models import Event
+
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not router.allow_migrate_model(using, Event):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(function_sql(connection))
+    _has_function[using] = True

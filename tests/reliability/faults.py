@@ -15,13 +15,17 @@ from django.db import DatabaseError, connection
 from django.db.models.signals import post_save
 
 from tests.testapp.models import Book, Car, Club, Cylinder, Engine, Membership, Person, Tag
+from tsunami import storage
 from tsunami.helpers import event_listener
 from tsunami.models import Event, EventAggregate
 from tsunami.tracking import suspend
 
-# Anywhere in the statement: on PostgreSQL one statement inserts the event and its aggregates.
-_EVENT_INSERT = re.compile(r'INSERT INTO [`"]tsunami_event[`"]')
-_AGGREGATE_INSERT = re.compile(r'INSERT INTO [`"]tsunami_eventaggregate[`"]')
+# Anywhere in the statement: on PostgreSQL one statement, a call of tsunami's function (or
+# without it an INSERT ... RETURNING), inserts the event and its aggregates.
+_EVENT_INSERT = re.compile(rf'INSERT INTO [`"]tsunami_event[`"]|"{storage.FUNCTION}"\(')
+_AGGREGATE_INSERT = re.compile(
+    rf'INSERT INTO [`"]tsunami_eventaggregate[`"]|"{storage.FUNCTION}"\('
+)
 _MODELS = (Book, Car, Club, Cylinder, Engine, Membership, Person, Tag)
 
 #: The world the views in ``tests.reliability.urls`` operate on.
