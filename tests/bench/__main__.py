@@ -1,8 +1,9 @@
 """Benchmark tsunami against plain Django (and its peers, when installed): ``make bench``.
 
-Every contestant runs in a process of its own, on an empty database, once per repetition;
-the repetitions interleave the contestants so that a slow moment of the machine hits all
-of them alike. See ``python -m tests.bench --help``.
+Every contestant runs in a process of its own, on an empty database, once per repetition.
+The contestants' writes take turns in batches of 50 operations, and their loads run in
+processes back to back, so that a slow moment of the machine hits all of them alike. See
+``python -m tests.bench --help``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import importlib.util
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,7 +25,7 @@ from typing import Any
 
 from tests.bench import instructions
 from tests.bench import ui as ui_bench
-from tests.bench.plan import Sizes
+from tests.bench.plan import BATCH, WRITE_ORDER, Sizes
 from tests.bench.report import Contestant, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,20 +126,24 @@ def _backends(names: str) -> list[str]:
     return backends
 
 
-def _run_worker(
+def _worker(
     contestant: Contestant,
     backend: str,
     sizes: Sizes,
     sqlite_path: Path,
     profile_dir: Path | None,
     phase: str,
-) -> dict[str, dict[str, float]]:
+) -> tuple[list[str], dict[str, str]]:
+    """Return the command and environment of a worker process."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": contestant.settings,
         "TSUNAMI_BENCH_DB": backend,
         "TSUNAMI_BENCH_SQLITE_PATH": str(sqlite_path),
-        "TSUNAMI_BENCH_DB_NAME": os.environ.get("TSUNAMI_BENCH_DB_NAME", "tsunami_bench"),
+        # A database per contestant: the writers of a repetition run side by side.
+        "TSUNAMI_BENCH_DB_NAME": (
+            f"{os.environ.get('TSUNAMI_BENCH_DB_NAME', 'tsunami_bench')}_{contestant.key}"
+        ),
     }
     command = [
         sys.executable,
@@ -150,12 +156,118 @@ def _run_worker(
     ]
     if profile_dir:
         command += ["--profile-dir", str(profile_dir / backend / contestant.key)]
+    return command, env
+
+
+def _run_loads(
+    contestant: Contestant, backend: str, sizes: Sizes, sqlite_path: Path, profile_dir: Path | None
+) -> dict[str, dict[str, float]]:
+    command, env = _worker(contestant, backend, sizes, sqlite_path, profile_dir, "loads")
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(
             f"{contestant.title} on {backend} failed:\n{done.stderr.strip() or done.stdout}"
         )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class _Writer:
+    """A contestant's writes worker, alive for one repetition and driven batch by batch."""
+
+    def __init__(
+        self,
+        contestant: Contestant,
+        backend: str,
+        sizes: Sizes,
+        folder: Path,
+        profile_dir: Path | None,
+    ) -> None:
+        self.contestant, self.backend = contestant, backend
+        command, env = _worker(
+            contestant, backend, sizes, folder / f"{contestant.key}.sqlite3", profile_dir, "writes"
+        )
+        self.errors = (folder / f"{contestant.key}-{backend}.err").open("w+")
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            text=True,
+        )
+
+    def answer(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            self.errors.seek(0)
+            raise SystemExit(
+                f"{self.contestant.title} on {self.backend} failed:\n{self.errors.read().strip()}"
+            )
+        return dict(json.loads(line))
+
+    def ask(self, command: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self.answer()
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait()
+        self.errors.close()
+
+
+def _run_writes(
+    order: list[Contestant],
+    backend: str,
+    sizes: Sizes,
+    folder: Path,
+    profile_dir: Path | None,
+    label: str,
+) -> dict[str, dict[str, Any]]:
+    """Run every write workload, the contestants' batches in turn; return their results.
+
+    Each batch of one contestant runs right before or after the others' batches of the same
+    operations, so a write's ratio compares work done moments apart, batch by batch.
+    """
+    writers = [_Writer(contestant, backend, sizes, folder, profile_dir) for contestant in order]
+    results: dict[str, dict[str, Any]] = {contestant.key: {} for contestant in order}
+    try:
+        for writer in writers:
+            writer.answer()  # ready: its database is migrated
+        for workload in WRITE_ORDER:
+            began = time.monotonic()
+            statements = {
+                w.contestant.key: w.ask({"begin": workload})["statements"] for w in writers
+            }
+            times: dict[str, list[float]] = {key: [] for key in statements}
+            batches: dict[str, list[float]] = {key: [] for key in statements}
+            for start in range(0, sizes.ops, BATCH):
+                turn = start // BATCH % len(writers)
+                for writer in writers[turn:] + writers[:turn]:
+                    batch = writer.ask({"batch": workload, "count": min(BATCH, sizes.ops - start)})[
+                        "times"
+                    ]
+                    times[writer.contestant.key] += batch
+                    batches[writer.contestant.key].append(statistics.median(batch))
+            for key in statements:
+                results[key][workload] = {
+                    "seconds": statistics.median(times[key]),
+                    "statements": statements[key],
+                    "batches": batches[key],
+                }
+            print(
+                f"{label} {backend:8} writes {workload:8} {time.monotonic() - began:5.1f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+    finally:
+        for writer in writers:
+            writer.close()
+    return results
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -180,28 +292,30 @@ def main(argv: list[str] | None = None) -> None:
             for backend in backends:
                 shift = rep % len(contestants)
                 order = contestants[shift:] + contestants[:shift]
-                # Writes, then the loads of every contestant back to back in short processes
-                # of their own, so that the loads compared are measured moments apart.
-                runs: dict[str, dict[str, Any]] = {c.key: {} for c in order}
-                for phase in ("writes", "loads"):
-                    for contestant in order:
-                        began = time.monotonic()
-                        runs[contestant.key].update(
-                            _run_worker(
-                                contestant,
-                                backend,
-                                sizes,
-                                Path(tmp) / f"{contestant.key}-{rep}-{phase}.sqlite3",
-                                args.profile_dir if rep == 0 else None,
-                                phase,
-                            )
+                # Writes in turns, then the loads of every contestant back to back in short
+                # processes of their own, so that the loads compared run moments apart.
+                folder = Path(tmp) / f"{backend}-{rep}"
+                folder.mkdir()
+                profile_dir = args.profile_dir if rep == 0 else None
+                label = f"rep {rep + 1}/{reps}"
+                runs = _run_writes(order, backend, sizes, folder, profile_dir, label)
+                for contestant in order:
+                    began = time.monotonic()
+                    runs[contestant.key].update(
+                        _run_loads(
+                            contestant,
+                            backend,
+                            sizes,
+                            folder / f"{contestant.key}-loads.sqlite3",
+                            profile_dir,
                         )
-                        print(
-                            f"rep {rep + 1}/{reps} {backend:8} {phase:6} {contestant.title:22} "
-                            f"{time.monotonic() - began:5.1f}s",
-                            file=sys.stderr,
-                            flush=True,
-                        )
+                    )
+                    print(
+                        f"{label} {backend:8} loads  {contestant.title:22} "
+                        f"{time.monotonic() - began:5.1f}s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                 for contestant in order:
                     results[backend][contestant.key].append(runs[contestant.key])
         counts = None

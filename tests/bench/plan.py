@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WRITES = ("create", "update", "delete", "fk_m2m")
+#: The order the writes run in: updates and deletes need the created books.
+WRITE_ORDER = ("create", "update", "fk_m2m", "delete")
+#: Writes are timed in batches of this many operations, the contestants' batches in turn.
+BATCH = 50
 LOADS = ("iterate", "load_only")
 WORKLOADS = WRITES + LOADS
 

@@ -6,7 +6,7 @@ import datetime
 import statistics
 from typing import Any, NamedTuple
 
-from tests.bench.plan import LOADS, WORKLOADS, WRITES, Sizes
+from tests.bench.plan import BATCH, LOADS, WORKLOADS, WRITES, Sizes
 from tests.bench.ui import render as ui_render
 
 BACKEND_TITLES = {"sqlite": "SQLite (file)", "postgres": "PostgreSQL"}
@@ -54,8 +54,10 @@ def summarize(
 ) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
     """Return, per backend, contestant and workload: time, ratio to plain Django, statements.
 
-    A write's ratio is the median of the per-repetition ratios, each taken against plain
-    Django in the same repetition (so both ran moments apart). A load is pure CPU work,
+    A write's ratio is the median of the ratios of its batches, each taken against the
+    batch of plain Django that ran right before or after it, over every repetition: the
+    machine's speed drifts by tens of percent within minutes, but not between two batches
+    of a few dozen milliseconds. A load is pure CPU work,
     which the machine can only slow down: its time is the fastest of every repetition, and
     its ratio the fastest against plain Django's fastest.
     """
@@ -85,9 +87,16 @@ def _ratio(runs: list[Any], plain: list[Any], workload: str) -> float:
     if workload in LOADS:
         return _time(runs, workload) / _time(plain, workload)
     return statistics.median(
-        run[workload]["seconds"] / base[workload]["seconds"]
+        mine / theirs
         for run, base in zip(runs, plain, strict=True)
+        for mine, theirs in zip(_batches(run, workload), _batches(base, workload), strict=True)
     )
+
+
+def _batches(run: dict[str, Any], workload: str) -> list[float]:
+    """Return the median time of each batch of a write (its overall median if not batched)."""
+    result = run[workload]
+    return list(result.get("batches") or [result["seconds"]])
 
 
 def render(
@@ -108,12 +117,14 @@ def render(
         f"{environment['minutes']} minutes",
         f"{reps} repetitions, contestants interleaved, each in its own process on an empty "
         "database.",
-        f"Writes: {sizes.ops} single-row operations, each in its own transaction.atomic(); "
-        f"loads: fastest of {sizes.iterate_passes} (iterate) and {sizes.load_passes} (.only()) "
-        "passes, every contestant's loads in processes run back to back.",
+        f"Writes: {sizes.ops} single-row operations, each in its own transaction.atomic(), in "
+        f"batches of {BATCH} that take turns between the contestants; loads: fastest of "
+        f"{sizes.iterate_passes} (iterate) and {sizes.load_passes} (.only()) passes, every "
+        "contestant's loads in processes run back to back.",
         "time/op: writes, median over repetitions; loads, the fastest of all. x plain: writes, "
-        "median of per-repetition ratios to plain Django; loads, fastest against fastest. "
-        "SQL/op: statements per operation (BEGIN included where Django sends it).",
+        "median of the batches' ratios to plain Django's batch run next to them; loads, "
+        "fastest against fastest. SQL/op: statements per operation (BEGIN included where "
+        "Django sends it).",
     ]
     for backend in summary:
         lines += [

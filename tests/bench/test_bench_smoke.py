@@ -101,3 +101,26 @@ def test_loads_compare_fastest_runs_and_writes_median_ratios():
     assert tracked["create"]["seconds"] == pytest.approx(1.4)
     assert tracked["iterate"]["ratio"] == pytest.approx(1.1)  # 1.1 fastest against 1.0
     assert tracked["iterate"]["seconds"] == pytest.approx(1.1)
+
+
+def test_a_writes_ratio_is_the_median_of_its_batches_ratios():
+    from tests.bench.__main__ import CONTESTANTS
+    from tests.bench.report import summarize
+
+    def run(batches):
+        return {
+            w: {"seconds": 1.0, "statements": 1, "batches": batches if w == "create" else None}
+            for w in WORKLOADS
+        }
+
+    # Two repetitions of three batches; the machine slowed down in the second one, for both.
+    results = {
+        "sqlite": {
+            "plain": [run([1.0, 1.0, 1.0]), run([3.0, 3.0, 2.0])],
+            "tsunami": [run([1.3, 1.2, 1.6]), run([4.2, 3.6, 3.2])],
+        }
+    }
+    summary = summarize(results, [CONTESTANTS["plain"], CONTESTANTS["tsunami"]])["sqlite"]
+    # The six batch ratios are 1.3, 1.2, 1.6, 1.4, 1.2, 1.6: their median is 1.35.
+    assert summary["tsunami"]["create"]["ratio"] == pytest.approx(1.35)
+    assert summary["tsunami"]["update"]["ratio"] == pytest.approx(1.0)

@@ -1,6 +1,9 @@
 """One contestant on one database in a process of its own: ``python -m tests.bench.worker``.
 
-Starts from an empty database, runs every workload and prints the results as JSON.
+Starts from an empty database. ``--phase loads`` runs the loads and prints their results
+as JSON. ``--phase writes`` serves the parent: one JSON command per line on stdin
+(``{"begin": workload}``, then ``{"batch": workload, "count": n}``), one JSON answer per
+line on stdout, so that the parent can alternate the contestants' batches.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 
@@ -38,9 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", required=True, help="the Sizes fields as JSON")
     parser.add_argument("--profile-dir", type=Path, help="write a cProfile file per workload")
-    parser.add_argument(
-        "--phase", choices=("all", "writes", "loads"), default="all", help="which workloads"
-    )
+    parser.add_argument("--phase", choices=("writes", "loads"), required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings.plain")
 
@@ -58,8 +60,21 @@ def main(argv: list[str] | None = None) -> None:
     call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
     if args.profile_dir:
         args.profile_dir.mkdir(parents=True, exist_ok=True)
-    results = Runner(Sizes(**json.loads(args.sizes)), args.profile_dir).run(args.phase)
-    print(json.dumps(results))
+    runner = Runner(Sizes(**json.loads(args.sizes)), args.profile_dir)
+    if args.phase == "loads":
+        print(json.dumps(runner.run_loads()))
+        return
+    _answer({"ready": True})
+    for line in sys.stdin:
+        command = json.loads(line)
+        if "begin" in command:
+            _answer({"statements": runner.begin(command["begin"])})
+        else:
+            _answer({"times": runner.batch(command["batch"], command["count"])})
+
+
+def _answer(message: dict[str, object]) -> None:
+    print(json.dumps(message), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import cProfile
 import datetime
 import decimal
 import gc
-import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -65,19 +64,35 @@ def fill_books(rows: int) -> None:
     )
 
 
+_WRITES: dict[str, Callable[[Any], None]] = {
+    "create": _create,
+    "update": _update,
+    "fk_m2m": _fk_m2m,
+    "delete": _delete,
+}
+
+
 class Runner:
-    """Run each workload: warm up, count its statements, then time it."""
+    """Run each workload: warm up, count its statements, then time it.
+
+    Writes are timed in batches that the parent asks for (``begin()``, then ``batch()``
+    until every operation ran), so that it can alternate the contestants' batches.
+    """
 
     def __init__(self, sizes: Sizes, profile_dir: Path | None = None) -> None:
         self.sizes = sizes
         self.profile_dir = profile_dir
         self.results: dict[str, dict[str, float]] = {}
+        self._books: list[Book] = []
+        self._pending: dict[str, list[Any]] = {}
+        self._profiles: dict[str, cProfile.Profile] = {}
 
     def _timed(self, name: str, fn: Callable[[Any], None], items: Sequence[Any]) -> list[float]:
         """Return the time of each call; a median of these shrugs off the machine's hiccups."""
         gc.collect()
-        profiler = cProfile.Profile() if self.profile_dir else None
-        if profiler:
+        profiler = None
+        if self.profile_dir:
+            profiler = self._profiles.setdefault(name, cProfile.Profile())
             profiler.enable()
         clock = time.perf_counter
         times = []
@@ -97,13 +112,32 @@ class Runner:
                 fn(item)
         return counter.count / len(items)
 
-    def _write(self, name: str, fn: Callable[[Any], None], items: Sequence[Any]) -> None:
-        warmup, counted = self.sizes.warmup, self.sizes.counted
-        for item in items[:warmup]:
+    def begin(self, name: str) -> float:
+        """Prepare the write workload ``name``, warm it up; return its statements per operation."""
+        sizes = self.sizes
+        total = sizes.warmup + sizes.counted + sizes.ops
+        items: list[Any]
+        if name == "create":
+            items = list(range(total))
+        elif name == "update":
+            items = self._books = list(Book.objects.order_by("pk")[:total])
+        elif name == "fk_m2m":
+            authors = Author.objects.bulk_create(Author(name=f"Author {i}") for i in range(10))
+            tags = Tag.objects.bulk_create(Tag(name=f"tag {i}") for i in range(10))
+            items = [(i, authors[i % 10], tags[i % 10], tags[(i + 1) % 10]) for i in range(total)]
+        else:
+            items = self._books
+        fn = _WRITES[name]
+        for item in items[: sizes.warmup]:
             fn(item)
-        statements = self._count(fn, items[warmup : warmup + counted])
-        times = self._timed(name, fn, items[warmup + counted :])
-        self.results[name] = {"seconds": statistics.median(times), "statements": statements}
+        statements = self._count(fn, items[sizes.warmup : sizes.warmup + sizes.counted])
+        self._pending[name] = items[sizes.warmup + sizes.counted :]
+        return statements
+
+    def batch(self, name: str, count: int) -> list[float]:
+        """Time the next ``count`` operations of the write workload ``name``."""
+        items, self._pending[name] = self._pending[name][:count], self._pending[name][count:]
+        return self._timed(name, _WRITES[name], items)
 
     def _load(self, name: str, fn: Callable[[Any], None], passes: int) -> None:
         fn(None)
@@ -113,33 +147,8 @@ class Runner:
         # the truest (as timeit does).
         self.results[name] = {"seconds": min(times), "statements": statements}
 
-    def run(self, phase: str = "all") -> dict[str, dict[str, float]]:
-        """Run the workloads of ``phase`` (writes, loads or all) on an empty database.
-
-        Return time and statements per operation.
-        """
-        if phase in ("all", "writes"):
-            self._run_writes()
-        if phase in ("all", "loads"):
-            self._run_loads()
-        return self.results
-
-    def _run_writes(self) -> None:
-        sizes = self.sizes
-        total = sizes.warmup + sizes.counted + sizes.ops
-        self._write("create", _create, range(total))
-        books = list(Book.objects.order_by("pk")[:total])
-        self._write("update", _update, books)
-        authors = Author.objects.bulk_create(Author(name=f"Author {i}") for i in range(10))
-        tags = Tag.objects.bulk_create(Tag(name=f"tag {i}") for i in range(10))
-        self._write(
-            "fk_m2m",
-            _fk_m2m,
-            [(i, authors[i % 10], tags[i % 10], tags[(i + 1) % 10]) for i in range(total)],
-        )
-        self._write("delete", _delete, books)
-
-    def _run_loads(self) -> None:
+    def run_loads(self) -> dict[str, dict[str, float]]:
+        """Run the load workloads; return time and statements per operation."""
         sizes = self.sizes
         fill_books(sizes.iterate_rows)
 
@@ -153,3 +162,4 @@ class Runner:
 
         self._load("iterate", iterate, sizes.iterate_passes)
         self._load("load_only", load_only, sizes.load_passes)
+        return self.results
