@@ -13,12 +13,13 @@ older version and not since) gets the same rows from one ``INSERT ... RETURNING`
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections, router
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models.signals import post_save, pre_save
 
 if TYPE_CHECKING:
@@ -246,13 +247,25 @@ def install_function(using: str = "default", **kwargs: Any) -> None:
     """Create or replace tsunami's insert function on PostgreSQL (``post_migrate``).
 
     Like Django's content types, it is made after ``migrate``, so it follows the tables,
-    also where they were made without migrations.
+    also where they were made without migrations. A failure is a warning, not a failed
+    ``migrate``: events are then written without the function.
     """
     from tsunami.models import Event
 
     connection = connections[using]
     if connection.vendor != "postgresql" or not router.allow_migrate_model(using, Event):
         return
-    with connection.cursor() as cursor:
-        cursor.execute(function_sql(connection))
+    try:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(function_sql(connection))
+    except DatabaseError as error:
+        # A role that may migrate but not replace a function another role owns: events
+        # still go through the existing function, or without one, through one INSERT.
+        _has_function.pop(using, None)
+        warnings.warn(
+            f"tsunami could not create its PostgreSQL function {FUNCTION}: {error}".strip(),
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return
     _has_function[using] = True

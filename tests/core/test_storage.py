@@ -134,6 +134,19 @@ def test_the_function_is_only_made_where_tsunami_is_migrated(without_function):
     assert storage.has_function(connection) is False
 
 
+@postgresql_only
+def test_a_function_that_cannot_be_made_is_a_warning_and_events_still_work(
+    car, without_function, monkeypatch
+):
+    monkeypatch.setattr(storage, "function_sql", lambda connection: "CREATE FUNCTION (")
+    with pytest.warns(RuntimeWarning, match="could not create its PostgreSQL function"):
+        storage.install_function(using=connection.alias)
+    assert connection.alias not in storage._has_function
+    car.manufacturer = "VW"
+    car.save()
+    assert Event.objects.for_target(car).get().data == {"manufacturer": "VW"}
+
+
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL has the function")
 def test_other_databases_get_no_function(db, django_assert_num_queries):
     with django_assert_num_queries(0):
