@@ -48,9 +48,11 @@ def orm_values(event):
 
 
 def comparable(value):
-    # A prepared JSON document is text here, and psycopg's Jsonb wrapper in the ORM.
-    if hasattr(value, "obj"):
-        value = json.dumps(value.obj, cls=DjangoJSONEncoder)
+    # A prepared JSON document is text here, and in the ORM the wrapper of psycopg 3
+    # (Jsonb.obj) or of psycopg2 (Json.adapted).
+    for wrapped in ("obj", "adapted"):
+        if hasattr(value, wrapped):
+            value = json.dumps(getattr(value, wrapped), cls=DjangoJSONEncoder)
     if isinstance(value, str) and value[:1] in "{[":
         return json.loads(value)
     return value
