@@ -28,7 +28,7 @@ def glob_regex(pattern: str) -> str:
             out.append(".*")
         elif char == "?":
             out.append(".")
-        elif char == "[" and (end := pattern.find("]", index + 1)) != -1:
+        elif char == "[" and (end := _class_end(pattern, index)) != -1:
             body = pattern[index:end]
             index = end + 1
             negate = body.startswith("!")
@@ -40,6 +40,16 @@ def glob_regex(pattern: str) -> str:
             out.append(re.escape(char) if not char.isalnum() else char)
     out.append("$")
     return "".join(out)
+
+
+def _class_end(pattern: str, index: int) -> int:
+    """Return where the class opened just before ``index`` ends, or -1 if it does not.
+
+    As in ``fnmatch``, a ``]`` first in the class, also after ``!``, is an ordinary
+    character: ``[!]`` has no end and is literal text, where ``[^]`` is an invalid regex.
+    """
+    first = index + 1 if pattern.startswith("!", index) else index
+    return pattern.find("]", first + 1)
 
 
 def event_type_q(pattern: str) -> Q:

@@ -1,8 +1,8 @@
 """Benchmark tsunami against plain Django (and its peers, when installed): ``make bench``.
 
-Every contestant runs in a process of its own, on an empty database, once per repetition.
-The contestants' writes take turns in batches of 50 operations, and their loads run in
-processes back to back, so that a slow moment of the machine hits all of them alike. See
+Every contestant runs in processes of its own, on an empty database, once per repetition.
+The contestants take turns in batches (50 operations of a write, one pass of a load), so
+that a slow moment of the machine hits all of them alike. See
 ``python -m tests.bench --help``.
 """
 
@@ -132,7 +132,6 @@ def _worker(
     sizes: Sizes,
     sqlite_path: Path,
     profile_dir: Path | None,
-    phase: str,
 ) -> tuple[list[str], dict[str, str]]:
     """Return the command and environment of a worker process."""
     env = {
@@ -151,28 +150,14 @@ def _worker(
         "tests.bench.worker",
         "--sizes",
         json.dumps(dataclasses.asdict(sizes)),
-        "--phase",
-        phase,
     ]
     if profile_dir:
         command += ["--profile-dir", str(profile_dir / backend / contestant.key)]
     return command, env
 
 
-def _run_loads(
-    contestant: Contestant, backend: str, sizes: Sizes, sqlite_path: Path, profile_dir: Path | None
-) -> dict[str, dict[str, float]]:
-    command, env = _worker(contestant, backend, sizes, sqlite_path, profile_dir, "loads")
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(
-            f"{contestant.title} on {backend} failed:\n{done.stderr.strip() or done.stdout}"
-        )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-class _Writer:
-    """A contestant's writes worker, alive for one repetition and driven batch by batch."""
+class _Worker:
+    """A contestant's worker process, alive for one phase and driven batch by batch."""
 
     def __init__(
         self,
@@ -183,10 +168,9 @@ class _Writer:
         profile_dir: Path | None,
     ) -> None:
         self.contestant, self.backend = contestant, backend
-        command, env = _worker(
-            contestant, backend, sizes, folder / f"{contestant.key}.sqlite3", profile_dir, "writes"
-        )
-        self.errors = (folder / f"{contestant.key}-{backend}.err").open("w+")
+        name = f"{contestant.key}-{folder.name}"
+        command, env = _worker(contestant, backend, sizes, folder / f"{name}.sqlite3", profile_dir)
+        self.errors = (folder / f"{name}.err").open("w+")
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -220,53 +204,64 @@ class _Writer:
         self.errors.close()
 
 
-def _run_writes(
+def _run_turns(
     order: list[Contestant],
     backend: str,
     sizes: Sizes,
     folder: Path,
     profile_dir: Path | None,
     label: str,
+    phase: str,
 ) -> dict[str, dict[str, Any]]:
-    """Run every write workload, the contestants' batches in turn; return their results.
+    """Run the workloads of ``phase`` (writes or loads), the contestants' batches in turn.
 
-    Each batch of one contestant runs right before or after the others' batches of the same
-    operations, so a write's ratio compares work done moments apart, batch by batch.
+    Each batch of one contestant (50 operations of a write, one pass of a load) runs right
+    before or after the others' batch of the same work, so a ratio compares work done
+    moments apart, batch by batch.
     """
-    writers = [_Writer(contestant, backend, sizes, folder, profile_dir) for contestant in order]
+    folder = folder / phase
+    folder.mkdir(parents=True)
+    workers = [_Worker(contestant, backend, sizes, folder, profile_dir) for contestant in order]
+    loads = phase == "loads"
+    plan = (
+        {"iterate": (sizes.iterate_passes, 1), "load_only": (sizes.load_passes, 1)}
+        if loads
+        else dict.fromkeys(WRITE_ORDER, (sizes.ops, BATCH))
+    )
     results: dict[str, dict[str, Any]] = {contestant.key: {} for contestant in order}
     try:
-        for writer in writers:
-            writer.answer()  # ready: its database is migrated
-        for workload in WRITE_ORDER:
+        for worker in workers:
+            worker.answer()  # ready: its database is migrated
+        for workload, (total, size) in plan.items():
             began = time.monotonic()
             statements = {
-                w.contestant.key: w.ask({"begin": workload})["statements"] for w in writers
+                worker.contestant.key: worker.ask({"begin": workload})["statements"]
+                for worker in workers
             }
             times: dict[str, list[float]] = {key: [] for key in statements}
             batches: dict[str, list[float]] = {key: [] for key in statements}
-            for start in range(0, sizes.ops, BATCH):
-                turn = start // BATCH % len(writers)
-                for writer in writers[turn:] + writers[:turn]:
-                    batch = writer.ask({"batch": workload, "count": min(BATCH, sizes.ops - start)})[
-                        "times"
-                    ]
-                    times[writer.contestant.key] += batch
-                    batches[writer.contestant.key].append(statistics.median(batch))
+            for start in range(0, total, size):
+                turn = start // size % len(workers)
+                for worker in workers[turn:] + workers[:turn]:
+                    batch = worker.ask({"batch": workload, "count": min(size, total - start)})
+                    times[worker.contestant.key] += batch["times"]
+                    batches[worker.contestant.key].append(statistics.median(batch["times"]))
             for key in statements:
                 results[key][workload] = {
-                    "seconds": statistics.median(times[key]),
+                    # A load is pure CPU work, which the machine can only slow down: its
+                    # fastest pass is the truest (as timeit does).
+                    "seconds": min(times[key]) if loads else statistics.median(times[key]),
                     "statements": statements[key],
                     "batches": batches[key],
                 }
             print(
-                f"{label} {backend:8} writes {workload:8} {time.monotonic() - began:5.1f}s",
+                f"{label} {backend:8} {phase:6} {workload:9} {time.monotonic() - began:5.1f}s",
                 file=sys.stderr,
                 flush=True,
             )
     finally:
-        for writer in writers:
-            writer.close()
+        for worker in workers:
+            worker.close()
     return results
 
 
@@ -292,32 +287,17 @@ def main(argv: list[str] | None = None) -> None:
             for backend in backends:
                 shift = rep % len(contestants)
                 order = contestants[shift:] + contestants[:shift]
-                # Writes in turns, then the loads of every contestant back to back in short
-                # processes of their own, so that the loads compared run moments apart.
-                folder = Path(tmp) / f"{backend}-{rep}"
-                folder.mkdir()
+                # Writes, then loads in fresh processes: a load is measured without the
+                # heap that the writes left behind.
                 profile_dir = args.profile_dir if rep == 0 else None
                 label = f"rep {rep + 1}/{reps}"
-                runs = _run_writes(order, backend, sizes, folder, profile_dir, label)
+                folder = Path(tmp) / f"{backend}-{rep}"
+                writes = _run_turns(order, backend, sizes, folder, profile_dir, label, "writes")
+                loads = _run_turns(order, backend, sizes, folder, profile_dir, label, "loads")
                 for contestant in order:
-                    began = time.monotonic()
-                    runs[contestant.key].update(
-                        _run_loads(
-                            contestant,
-                            backend,
-                            sizes,
-                            folder / f"{contestant.key}-loads.sqlite3",
-                            profile_dir,
-                        )
+                    results[backend][contestant.key].append(
+                        {**writes[contestant.key], **loads[contestant.key]}
                     )
-                    print(
-                        f"{label} {backend:8} loads  {contestant.title:22} "
-                        f"{time.monotonic() - began:5.1f}s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                for contestant in order:
-                    results[backend][contestant.key].append(runs[contestant.key])
         counts = None
         if not args.no_instructions:
             if instructions.available():

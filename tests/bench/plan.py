@@ -21,6 +21,6 @@ class Sizes:
     warmup: int = 20
     counted: int = 20
     iterate_rows: int = 20_000
-    iterate_passes: int = 5
+    iterate_passes: int = 10
     load_rows: int = 1000
     load_passes: int = 30

@@ -54,12 +54,13 @@ def summarize(
 ) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
     """Return, per backend, contestant and workload: time, ratio to plain Django, statements.
 
-    A write's ratio is the median of the ratios of its batches, each taken against the
-    batch of plain Django that ran right before or after it, over every repetition: the
-    machine's speed drifts by tens of percent within minutes, but not between two batches
-    of a few dozen milliseconds. A load is pure CPU work,
-    which the machine can only slow down: its time is the fastest of every repetition, and
-    its ratio the fastest against plain Django's fastest.
+    A ratio is the median of the ratios of its batches (50 operations of a write, one pass
+    of a load), each taken against the batch of plain Django that ran right before or
+    after it, over every repetition: the machine's speed drifts by tens of percent within
+    minutes, but not between two batches a moment apart. A write's time is the median over
+    repetitions; a load's, which the machine can only slow down, the fastest pass of all.
+    Results without batches compare whole runs: a write's per-repetition medians, a load's
+    fastest passes.
     """
     summary: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
     for backend, by_contestant in results.items():
@@ -84,7 +85,7 @@ def _time(runs: list[Any], workload: str) -> float:
 
 
 def _ratio(runs: list[Any], plain: list[Any], workload: str) -> float:
-    if workload in LOADS:
+    if workload in LOADS and not runs[0][workload].get("batches"):
         return _time(runs, workload) / _time(plain, workload)
     return statistics.median(
         mine / theirs
@@ -118,13 +119,11 @@ def render(
         f"{reps} repetitions, contestants interleaved, each in its own process on an empty "
         "database.",
         f"Writes: {sizes.ops} single-row operations, each in its own transaction.atomic(), in "
-        f"batches of {BATCH} that take turns between the contestants; loads: fastest of "
-        f"{sizes.iterate_passes} (iterate) and {sizes.load_passes} (.only()) passes, every "
-        "contestant's loads in processes run back to back.",
-        "time/op: writes, median over repetitions; loads, the fastest of all. x plain: writes, "
-        "median of the batches' ratios to plain Django's batch run next to them; loads, "
-        "fastest against fastest. SQL/op: statements per operation (BEGIN included where "
-        "Django sends it).",
+        f"batches of {BATCH}; loads: {sizes.iterate_passes} (iterate) and {sizes.load_passes} "
+        "(.only()) passes, in fresh processes. The contestants' batches take turns.",
+        "time/op: writes, median over repetitions; loads, the fastest pass of all. x plain: "
+        "median of the batches' ratios to plain Django's batch run next to them. SQL/op: "
+        "statements per operation (BEGIN included where Django sends it).",
     ]
     for backend in summary:
         lines += [

@@ -1,7 +1,6 @@
 """One contestant on one database in a process of its own: ``python -m tests.bench.worker``.
 
-Starts from an empty database. ``--phase loads`` runs the loads and prints their results
-as JSON. ``--phase writes`` serves the parent: one JSON command per line on stdin
+Starts from an empty database, then serves the parent: one JSON command per line on stdin
 (``{"begin": workload}``, then ``{"batch": workload, "count": n}``), one JSON answer per
 line on stdout, so that the parent can alternate the contestants' batches.
 """
@@ -42,7 +41,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", required=True, help="the Sizes fields as JSON")
     parser.add_argument("--profile-dir", type=Path, help="write a cProfile file per workload")
-    parser.add_argument("--phase", choices=("writes", "loads"), required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings.plain")
 
@@ -61,9 +59,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.profile_dir:
         args.profile_dir.mkdir(parents=True, exist_ok=True)
     runner = Runner(Sizes(**json.loads(args.sizes)), args.profile_dir)
-    if args.phase == "loads":
-        print(json.dumps(runner.run_loads()))
-        return
     _answer({"ready": True})
     for line in sys.stdin:
         command = json.loads(line)

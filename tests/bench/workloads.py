@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from tests.bench.benchapp.models import Author, Book, Tag
-from tests.bench.plan import Sizes
+from tests.bench.plan import LOADS, Sizes
 
 _PUBLISHED = datetime.date(2024, 5, 17)
 _PRICE = decimal.Decimal("19.90")
@@ -75,8 +75,8 @@ _WRITES: dict[str, Callable[[Any], None]] = {
 class Runner:
     """Run each workload: warm up, count its statements, then time it.
 
-    Writes are timed in batches that the parent asks for (``begin()``, then ``batch()``
-    until every operation ran), so that it can alternate the contestants' batches.
+    The parent asks for batches (``begin()``, then ``batch()``: operations of a write,
+    passes of a load), so that it can alternate the contestants' batches.
     """
 
     def __init__(self, sizes: Sizes, profile_dir: Path | None = None) -> None:
@@ -86,6 +86,8 @@ class Runner:
         self._books: list[Book] = []
         self._pending: dict[str, list[Any]] = {}
         self._profiles: dict[str, cProfile.Profile] = {}
+        self._filled = False
+        self._loads = {"iterate": self._iterate, "load_only": self._load_only}
 
     def _timed(self, name: str, fn: Callable[[Any], None], items: Sequence[Any]) -> list[float]:
         """Return the time of each call; a median of these shrugs off the machine's hiccups."""
@@ -113,8 +115,15 @@ class Runner:
         return counter.count / len(items)
 
     def begin(self, name: str) -> float:
-        """Prepare the write workload ``name``, warm it up; return its statements per operation."""
+        """Prepare the workload ``name``, warm it up; return its statements per operation."""
         sizes = self.sizes
+        if name in LOADS:
+            if not self._filled:
+                fill_books(sizes.iterate_rows)
+                self._filled = True
+            load = self._loads[name]
+            load(None)
+            return self._count(load, [None])
         total = sizes.warmup + sizes.counted + sizes.ops
         items: list[Any]
         if name == "create":
@@ -135,31 +144,16 @@ class Runner:
         return statements
 
     def batch(self, name: str, count: int) -> list[float]:
-        """Time the next ``count`` operations of the write workload ``name``."""
+        """Time the next ``count`` operations of a write, or ``count`` passes of a load."""
+        if name in LOADS:
+            return self._timed(name, self._loads[name], [None] * count)
         items, self._pending[name] = self._pending[name][:count], self._pending[name][count:]
         return self._timed(name, _WRITES[name], items)
 
-    def _load(self, name: str, fn: Callable[[Any], None], passes: int) -> None:
-        fn(None)
-        statements = self._count(fn, [None])
-        times = self._timed(name, fn, [None] * passes)
-        # A load is pure CPU work: the machine only ever adds time, so the fastest pass is
-        # the truest (as timeit does).
-        self.results[name] = {"seconds": min(times), "statements": statements}
+    def _iterate(self, _: None) -> None:
+        for _book in Book.objects.order_by("pk")[: self.sizes.iterate_rows]:
+            pass
 
-    def run_loads(self) -> dict[str, dict[str, float]]:
-        """Run the load workloads; return time and statements per operation."""
-        sizes = self.sizes
-        fill_books(sizes.iterate_rows)
-
-        def iterate(_: None) -> None:
-            for _book in Book.objects.order_by("pk")[: sizes.iterate_rows]:
-                pass
-
-        def load_only(_: None) -> None:
-            for book in Book.objects.only("title").order_by("pk")[: sizes.load_rows]:
-                book.title  # noqa: B018 - reading the loaded field is part of the workload
-
-        self._load("iterate", iterate, sizes.iterate_passes)
-        self._load("load_only", load_only, sizes.load_passes)
-        return self.results
+    def _load_only(self, _: None) -> None:
+        for book in Book.objects.only("title").order_by("pk")[: self.sizes.load_rows]:
+            book.title  # noqa: B018 - reading the loaded field is part of the workload

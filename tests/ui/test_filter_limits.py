@@ -40,7 +40,9 @@ def test_the_edges_of_the_supported_range_work_in_any_time_zone(root_client, url
 
 
 @pytest.mark.parametrize("url", PAGES)
-@pytest.mark.parametrize("pattern", ["a[[.]b", "shop.[[.]*", "shop.[[-]]", "[[]"])
+@pytest.mark.parametrize(
+    "pattern", ["a[[.]b", "shop.[[.]*", "shop.[[-]]", "[[]", "[!]", "shop.[!]]*", "[]]"]
+)
 def test_brackets_inside_a_glob_class_match_literally_on_every_database(root_client, url, pattern):
     make_event(Car.objects.create(manufacturer="Saab"), "shop.tick")
     response = root_client.get(url, {"type": pattern})
