@@ -37,7 +37,7 @@ def _recreate_database() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the workloads under ``DJANGO_SETTINGS_MODULE`` and print their results."""
+    """Serve the parent's commands for the contestant of ``DJANGO_SETTINGS_MODULE``."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", required=True, help="the Sizes fields as JSON")
     parser.add_argument("--profile-dir", type=Path, help="write a cProfile file per workload")
