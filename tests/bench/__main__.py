@@ -126,7 +126,7 @@ def _backends(names: str) -> list[str]:
     return backends
 
 
-def _worker(
+def _worker_command(
     contestant: Contestant,
     backend: str,
     sizes: Sizes,
@@ -169,7 +169,9 @@ class _Worker:
     ) -> None:
         self.contestant, self.backend = contestant, backend
         name = f"{contestant.key}-{folder.name}"
-        command, env = _worker(contestant, backend, sizes, folder / f"{name}.sqlite3", profile_dir)
+        command, env = _worker_command(
+            contestant, backend, sizes, folder / f"{name}.sqlite3", profile_dir
+        )
         self.errors = (folder / f"{name}.err").open("w+")
         self.process = subprocess.Popen(
             command,
