@@ -95,7 +95,7 @@ def _ratio(runs: list[Any], plain: list[Any], workload: str) -> float:
 
 
 def _batches(run: dict[str, Any], workload: str) -> list[float]:
-    """Return the median time of each batch of a write (its overall median if not batched)."""
+    """Return the median time of each batch (a result without batches counts as one)."""
     result = run[workload]
     return list(result.get("batches") or [result["seconds"]])
 

@@ -82,7 +82,6 @@ class Runner:
     def __init__(self, sizes: Sizes, profile_dir: Path | None = None) -> None:
         self.sizes = sizes
         self.profile_dir = profile_dir
-        self.results: dict[str, dict[str, float]] = {}
         self._books: list[Book] = []
         self._pending: dict[str, list[Any]] = {}
         self._profiles: dict[str, cProfile.Profile] = {}
