@@ -42,6 +42,8 @@ CONTESTANTS = {
         "tests.bench.settings.with_simple_history",
         "simple_history",
     ),
+    # Not a product: tsunami's rows written with no Python of tsunami's (tests.bench.floor).
+    "floor": Contestant("floor", "floor: the rows alone", "tests.bench.settings.floor", "tsunami"),
 }
 BACKENDS = ("sqlite", "postgres")
 QUICK = Sizes(ops=100, warmup=5, counted=5, iterate_rows=2000, load_rows=200, load_passes=5)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.plan import LOADS, WORKLOADS
+from tests.bench.plan import LOADS, WORKLOADS, WRITES
 
 ROOT = Path(__file__).resolve().parents[2]
 TITLES = (
@@ -35,7 +35,7 @@ def bench(tmp_path_factory):
             "--reps=1",
             "--ops=5",
             "--backends=sqlite",
-            "--contestants=plain,tsunami",
+            "--contestants=plain,tsunami,floor",
             "--no-instructions",
             f"--json={out}",
         ],
@@ -55,6 +55,21 @@ def test_the_table_has_a_row_for_every_workload_and_contestant(bench):
             assert f"| {title} | {contestant} |" in table
     assert "### Goals (tsunami)" in table
     assert table.count("(goal <= ") == len(WORKLOADS)
+    assert table.count("; the rows alone: ") == len(WRITES)
+
+
+@pytest.mark.parametrize("workload", ["create", "update", "delete"])
+def test_the_floor_writes_the_statements_tsunami_writes(bench, workload):
+    _, summary = bench
+    assert summary["floor"][workload]["statements"] == summary["tsunami"][workload]["statements"]
+
+
+def test_the_floor_of_many_to_many_adds_skips_only_the_list_queries(bench):
+    _, summary = bench
+    # Django's missing-ids query and the three events, but not tsunami's two list queries.
+    assert summary["floor"]["fk_m2m"]["statements"] == (
+        summary["tsunami"]["fk_m2m"]["statements"] - 2
+    )
 
 
 @pytest.mark.parametrize("workload", ["create", "update", "delete"])

@@ -10,6 +10,10 @@ class BenchAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        if settings.BENCH_CONTESTANT == "floor":
+            from tests.bench import floor
+
+            floor.connect()
         if settings.BENCH_CONTESTANT == "auditlog":
             from auditlog.registry import auditlog
 
