@@ -12,7 +12,7 @@ import datetime
 import decimal
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -102,6 +102,39 @@ def normalize(field: models.Field[Any, Any], value: Any) -> Any:
         return value
 
 
+def serializer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """Return a function that gives ``to_json(normalize(field, value))``, faster.
+
+    Events of created and deleted objects serialize every field, so the types a field
+    usually holds (a ``str`` in a text field, an ``int`` in a number or a foreign key, a
+    ``date`` in Django's own ``DateField``...) skip the general checks.
+    """
+    if isinstance(field, models.JSONField):
+        return to_json
+    kind = field.get_internal_type()
+    exact: dict[type, Callable[[Any], Any]]
+    if kind in _TEXT_TYPES:
+        exact = {str: _same}
+    elif kind not in _CONVERTED_TYPES:
+        exact = {int: _same, bool: _same}
+    else:
+        # Only where the field converts values as Django's own does.
+        stock = _STOCK_CONVERSIONS.get(kind)
+        exact = stock[1] if stock and type(field).to_python is stock[0] else {}
+
+    def serialize(value: Any) -> Any:
+        if value is None:
+            return None
+        convert = exact.get(type(value))
+        return convert(value) if convert else to_json(normalize(field, value))
+
+    return serialize
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 def _is_native(field: models.Field[Any, Any], value: Any) -> bool:
     """Tell whether a primitive ``value`` is already what ``field`` holds (no conversion)."""
     if isinstance(value, str):
@@ -124,6 +157,13 @@ _TEXT_TYPES = frozenset(
 _CONVERTED_TYPES = frozenset(
     {"DecimalField", "DateField", "DateTimeField", "TimeField", "DurationField", "UUIDField"}
 )
+# internal type -> (Django's to_python, what its usual values serialize to, by exact type)
+_STOCK_CONVERSIONS: dict[str, tuple[Any, dict[type, Callable[[Any], Any]]]] = {
+    "DateField": (models.DateField.to_python, {datetime.date: datetime.date.isoformat}),
+    "DateTimeField": (models.DateTimeField.to_python, {datetime.datetime: _ENCODER.default}),
+    "DecimalField": (models.DecimalField.to_python, {decimal.Decimal: str}),
+    "UUIDField": (models.UUIDField.to_python, {uuid.UUID: str}),
+}
 
 
 def json_diff(old: Any, new: Any) -> list[tuple[str, Any, Any]]:

@@ -191,8 +191,6 @@ class Event(models.Model):
         raise ImmutableEventError(_IMMUTABLE)
 
     def _insert(self, using: str, *, check_data: bool) -> None:
-        # Automatic events skip the JSON check: their values come from tsunami.diff and
-        # are JSON-safe wherever the model's own row could be stored.
         self.full_clean_data(using, check_data=check_data)
         if self.user_id is None and "user" not in self._state.fields_cache:
             self.user = tracking.current_user()
@@ -205,42 +203,19 @@ class Event(models.Model):
         if cached_user is not None and cached_user.pk is None:
             raise ValueError("save() prohibited: the event's user is not saved yet.")
         connection = connections[using]
-        if connection.in_atomic_block:
-            # Inside a transaction the event simply joins it (no savepoint round trips).
-            storage.insert_event(self, self._aggregate_keys, connection)
-        else:
-            # In autocommit mode the event and its aggregates still commit together.
-            with transaction.atomic(using=using):
-                storage.insert_event(self, self._aggregate_keys, connection)
+        _atomically(connection, storage.insert_event, self, self._aggregate_keys, connection)
 
     def full_clean_data(self, using: str | None = None, *, check_data: bool = True) -> None:
         """Validate the event type and check that ``data`` can be stored as JSON (in ``using``)."""
-        if not isinstance(self.event_type, str) or not self.event_type:
-            raise ValidationError({"event_type": _("An event needs an event type.")})
-        if len(self.event_type) > EVENT_TYPE_MAX_LENGTH:
-            raise ValidationError(
-                {
-                    "event_type": _("An event type has at most %(max)d characters.")
-                    % {"max": EVENT_TYPE_MAX_LENGTH}
-                }
-            )
-        # fullmatch, not the validator's search: "$" also matches before a final newline.
-        if not _EVENT_TYPE_RE.fullmatch(self.event_type):
-            raise ValidationError({"event_type": [validate_event_type.message]})
-        if self.target_ctype_id is None or self.target_id in (None, ""):
-            raise ValidationError({"target": _("An event needs a target object.")})
-        if self.data is None:
-            # The column is NOT NULL: without this the database refuses it with an IntegrityError.
-            raise ValidationError({"data": _("Event data may not be None; use {} for no data.")})
-        if check_data:
-            for name in ("data", "previous_data"):
-                check_json(getattr(self, name), name, using)
-            return
-        # Automatic events hold JSON-safe values, but wrapping a model's JSONField value
-        # adds a level of nesting that the model's own row did not have.
-        limit = _max_json_depth(using)
-        for name in ("data", "previous_data"):
-            _check_depth(getattr(self, name), name, limit)
+        validate_event(
+            self.event_type,
+            self.target_ctype_id,
+            self.target_id,
+            self.data,
+            self.previous_data,
+            using,
+            check_data=check_data,
+        )
 
     def _target_model_exists(self) -> bool:
         if self.target_ctype_id is None:
@@ -341,6 +316,94 @@ class EventAggregate(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableEventError(_IMMUTABLE)
+
+
+def insert_automatic_event(
+    target: models.Model,
+    event_type: str,
+    target_ctype_id: int,
+    data: dict[str, Any],
+    previous_data: dict[str, Any] | None,
+    using: str,
+) -> None:
+    """Write an automatic event's rows as ``Event._insert()`` would, without an instance.
+
+    For when nothing listens to ``Event``'s model signals (``storage.is_observed()``):
+    building an instance, and sending its signals, would cost a tracked save for an
+    object nobody sees. The rows, the checks and the transaction are the same.
+    """
+    target_id = str(target.pk)
+    validate_event(
+        event_type, target_ctype_id, target_id, data, previous_data, using, check_data=False
+    )
+    user = tracking.current_user()
+    connection = connections[using]
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    keys = collect_aggregates(target_ctype_id, target_id, target)
+    values = storage.row_values(
+        event_type,
+        target_ctype_id,
+        target_id,
+        data,
+        previous_data,
+        None if user is None else user.pk,
+        created_at,
+        connection,
+    )
+    _atomically(connection, storage.write_rows, values, keys, connection, has_pk=False)
+
+
+def _atomically(connection: Any, write: Any, *args: Any, **kwargs: Any) -> None:
+    if connection.in_atomic_block:
+        # Inside a transaction the event simply joins it (no savepoint round trips).
+        write(*args, **kwargs)
+    else:
+        # In autocommit mode the event and its aggregates still commit together.
+        with transaction.atomic(using=connection.alias):
+            write(*args, **kwargs)
+
+
+def validate_event(
+    event_type: Any,
+    target_ctype_id: Any,
+    target_id: Any,
+    data: Any,
+    previous_data: Any,
+    using: str | None,
+    *,
+    check_data: bool,
+) -> None:
+    """Raise ``ValidationError`` unless these values make an event ``using`` can store.
+
+    Automatic events skip the JSON check (``check_data``): their values come from
+    ``tsunami.diff`` and are JSON-safe wherever the model's own row could be stored.
+    """
+    if not isinstance(event_type, str) or not event_type:
+        raise ValidationError({"event_type": _("An event needs an event type.")})
+    if len(event_type) > EVENT_TYPE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "event_type": _("An event type has at most %(max)d characters.")
+                % {"max": EVENT_TYPE_MAX_LENGTH}
+            }
+        )
+    # fullmatch, not the validator's search: "$" also matches before a final newline.
+    if not _EVENT_TYPE_RE.fullmatch(event_type):
+        raise ValidationError({"event_type": [validate_event_type.message]})
+    if target_ctype_id is None or target_id in (None, ""):
+        raise ValidationError({"target": _("An event needs a target object.")})
+    if data is None:
+        # The column is NOT NULL: without this the database refuses it with an IntegrityError.
+        raise ValidationError({"data": _("Event data may not be None; use {} for no data.")})
+    if check_data:
+        check_json(data, "data", using)
+        check_json(previous_data, "previous_data", using)
+        return
+    # Automatic events hold JSON-safe values, but wrapping a model's JSONField value
+    # adds a level of nesting that the model's own row did not have.
+    limit = _max_json_depth(using)
+    _check_depth(data, "data", limit)
+    _check_depth(previous_data, "previous_data", limit)
 
 
 def check_json(value: Any, name: str = "data", using: str | None = None) -> None:

@@ -19,9 +19,9 @@ from django.db.models import signals
 from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 
-from tsunami import conf, specs, tracking
+from tsunami import conf, specs, storage, tracking
 from tsunami.diff import normalize, to_json
-from tsunami.models import Event
+from tsunami.models import Event, insert_automatic_event
 from tsunami.specs import ModelSpec, spec_for
 
 _UID = "tsunami.receivers"
@@ -43,9 +43,9 @@ def _serialize(spec: ModelSpec, field: Any, value: Any) -> Any:
 
 def _state_of(instance: models.Model, spec: ModelSpec, state: dict[str, Any]) -> dict[str, Any]:
     return {
-        field.name: _serialize(spec, field, state[field.attname])
-        for field in spec.fields
-        if field.attname in state
+        name: serialize(state[attname])
+        for name, attname, serialize in spec.serializers
+        if attname in state
     }
 
 
@@ -111,18 +111,17 @@ def _write_event(
     using: str,
 ) -> None:
     get_event_type = getattr(instance, "get_event_type", None)
-    event_type = get_event_type(data) if callable(get_event_type) else None
+    event_type = (get_event_type(data) if callable(get_event_type) else None) or (
+        f"{spec.label}.{action}"
+    )
+    ctype_id = ContentType.objects.get_for_model(instance).pk
+    if not storage.is_observed():
+        insert_automatic_event(instance, event_type, ctype_id, data, previous, using)
+        return
     # Positional arguments take Model.__init__'s fast path; the order is Event's fields'
     # (pinned by a test; django-stubs orders them differently, hence the ignore).
     event = Event(  # type: ignore[misc]
-        None,
-        event_type or f"{spec.label}.{action}",
-        ContentType.objects.get_for_model(instance).pk,
-        str(instance.pk),
-        data,
-        previous,
-        None,
-        timezone.now(),
+        None, event_type, ctype_id, str(instance.pk), data, previous, None, timezone.now()
     )
     event._state.fields_cache["target"] = instance
     event._insert(using, check_data=False)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 
 from tsunami import conf
+from tsunami.diff import serializer
 
 # Field types whose values can be changed in place and so are deep-copied in snapshots.
 _MUTABLE_TYPES = frozenset({"JSONField", "ArrayField", "HStoreField"})
@@ -22,6 +24,8 @@ class ModelSpec:
     masked: frozenset[str]
     mutable_attnames: tuple[str, ...]
     m2m_fields: tuple[models.ManyToManyField[Any, Any], ...]
+    #: ``(name, attname, serialize)`` of each field: what a created or deleted event records.
+    serializers: tuple[tuple[str, str, Callable[[Any], Any]], ...]
 
 
 _specs: dict[type[models.Model], ModelSpec] = {}
@@ -35,6 +39,7 @@ def spec_for(model: type[models.Model]) -> ModelSpec:
         pass
     opts = (model._meta.concrete_model or model)._meta
     excluded = conf.excluded_fields(model)
+    masked = conf.masked_fields(model)
     fields = tuple(
         field
         for field in opts.concrete_fields
@@ -43,14 +48,22 @@ def spec_for(model: type[models.Model]) -> ModelSpec:
     spec = ModelSpec(
         label=opts.label_lower,
         fields=fields,
-        masked=conf.masked_fields(model),
+        masked=masked,
         mutable_attnames=tuple(
             field.attname for field in fields if field.get_internal_type() in _MUTABLE_TYPES
         ),
         m2m_fields=tuple(field for field in opts.many_to_many if field.name not in excluded),
+        serializers=tuple(
+            (field.name, field.attname, _masked if field.name in masked else serializer(field))
+            for field in fields
+        ),
     )
     _specs[model] = spec
     return spec
+
+
+def _masked(value: Any) -> str:
+    return conf.mask_value()
 
 
 def clear() -> None:

@@ -4,6 +4,10 @@ The ORM's insert machinery costs more CPU than the database does for these two t
 so events are written with SQL of tsunami's own, and ``pre_save``/``post_save`` are sent
 as ``Model.save()`` sends them, so listeners see no difference.
 
+When nothing listens to ``Event``'s model signals, automatic events skip the instance:
+``write_rows()`` takes their values directly, which saves a tracked save the cost of
+building and signalling an object nobody would see.
+
 On PostgreSQL the statement is a call of ``tsunami_insert_event_v1()``, a PL/pgSQL
 function that tsunami (re)creates after every ``migrate``: PostgreSQL plans the function's
 inserts once per connection, where a plain statement is planned for every event, and
@@ -20,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_init, post_save, pre_init, pre_save
+from django.dispatch import dispatcher
 
 if TYPE_CHECKING:
     from tsunami.models import Event
@@ -43,6 +48,9 @@ _AGGREGATE_COLUMNS = ("event_id", "aggregate_ctype_id", "aggregate_id", "created
 # Every supported backend takes a JSON document as text; one encoder, as json.dumps(cls=...)
 # would build one per call, and as text, which costs psycopg less than its Jsonb adapter.
 _encode_json = DjangoJSONEncoder().encode
+_EVENT_SIGNALS = (post_save, pre_save, post_init, pre_init)
+# The mark of a sender without receivers in a signal's cache (None: never there, as a sender).
+_NO_RECEIVERS = getattr(dispatcher, "NO_RECEIVERS", None)
 # database alias -> whether tsunami's function exists there (PostgreSQL only)
 _has_function: dict[str, bool] = {}
 # (vendor, what, sizes...) -> SQL
@@ -56,41 +64,94 @@ def _field(name: str) -> Any:
     return Event._meta.get_field(name)
 
 
-def _values(event: Event, connection: Any) -> list[Any]:
-    """Return the event's column values, prepared as the ORM prepares them.
+def row_values(
+    event_type: str,
+    target_ctype_id: int,
+    target_id: str,
+    data: Any,
+    previous_data: Any,
+    user_id: Any,
+    created_at: Any,
+    connection: Any,
+) -> list[Any]:
+    """Return an event's column values (without ``id``), prepared as the ORM prepares them.
 
-    Going through every field's ``get_db_prep_save()`` costs more than the insert on
-    SQLite; only the user and the time need the backend's adaptation.
+    ``created_at`` comes prepared already. Going through every field's
+    ``get_db_prep_save()`` costs more than the insert on SQLite; only the user needs the
+    backend's adaptation.
     """
-    previous = event.previous_data
-    user_id = event.user_id
-    values = [
-        event.event_type,
-        int(event.target_ctype_id),
-        str(event.target_id),
-        _encode_json(event.data),
-        None if previous is None else _encode_json(previous),
+    return [
+        event_type,
+        int(target_ctype_id),
+        str(target_id),
+        _encode_json(data),
+        None if previous_data is None else _encode_json(previous_data),
         None if user_id is None else _field("user").get_db_prep_save(user_id, connection),
-        _field("created_at").get_db_prep_save(event.created_at, connection),
+        created_at,
     ]
+
+
+def _values(event: Event, connection: Any) -> list[Any]:
+    values = row_values(
+        event.event_type,
+        event.target_ctype_id,
+        event.target_id,
+        event.data,
+        event.previous_data,
+        event.user_id,
+        _field("created_at").get_db_prep_save(event.created_at, connection),
+        connection,
+    )
     if event.pk is not None:
         values.insert(0, _field("id").get_db_prep_save(event.pk, connection))
     return values
 
 
+def is_observed() -> bool:
+    """Tell whether anything listens to ``Event``'s model signals, so events need instances."""
+    from tsunami.models import Event
+
+    for signal in _EVENT_SIGNALS:
+        # What Signal.send() itself asks first: a cache that connect() and disconnect() reset.
+        if signal.sender_receivers_cache.get(Event) is not _NO_RECEIVERS and (
+            signal.has_listeners(Event)
+        ):
+            return True
+    return False
+
+
 def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], connection: Any) -> None:
-    """Insert ``event`` and its aggregates through ``connection``, then send ``post_save``."""
+    """Insert ``event`` and its aggregates through ``connection``, sending the save signals."""
     from tsunami.models import Event
 
     using = connection.alias
     pre_save.send(sender=Event, instance=event, raw=False, using=using, update_fields=None)
     values = _values(event, connection)
+    pk = write_rows(values, aggregate_keys, connection, has_pk=event.pk is not None)
+    if event.pk is None:
+        event.pk = pk
+    event._state.adding = False
+    event._state.db = using
+    post_save.send(
+        sender=Event, instance=event, created=True, update_fields=None, raw=False, using=using
+    )
+
+
+def write_rows(
+    values: list[Any], aggregate_keys: list[tuple[int, str]], connection: Any, *, has_pk: bool
+) -> Any:
+    """Insert an event's row (``values``, led by its ``id`` if ``has_pk``) and its aggregates.
+
+    Returns the event's primary key.
+    """
+    from tsunami.models import Event
+
     # The aggregates carry the event's time, already prepared for the event row.
     created_at = values[-1]
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.execute(_sql_for(connection, "event", len(values)), values)
-            pk = event.pk
+            pk = values[0] if has_pk else None
             if pk is None:
                 pk = connection.ops.last_insert_id(cursor, Event._meta.db_table, "id")
             rows = [(pk, ctype, object_id, created_at) for ctype, object_id in aggregate_keys]
@@ -98,26 +159,20 @@ def insert_event(event: Event, aggregate_keys: list[tuple[int, str]], connection
                 _sql_for(connection, "aggregates", len(rows)),
                 [value for row in rows for value in row],
             )
-        elif event.pk is None and has_function(connection):
+            return pk
+        if not has_pk and has_function(connection):
             # The target, always the first aggregate, is written from the event's own
             # columns; the others are passed as two arrays (NULL for none).
             others = aggregate_keys[1:]
             ctypes = [ctype for ctype, _ in others] or None
             object_ids = [object_id for _, object_id in others] or None
             cursor.execute(_sql_for(connection, "call"), [*values, ctypes, object_ids])
-            pk = cursor.fetchone()[0]
         else:
             cursor.execute(
                 _sql_for(connection, "event_with_aggregates", len(values), len(aggregate_keys)),
                 [*values, created_at, *(value for key in aggregate_keys for value in key)],
             )
-            pk = cursor.fetchone()[0]
-    event.pk = pk
-    event._state.adding = False
-    event._state.db = using
-    post_save.send(
-        sender=Event, instance=event, created=True, update_fields=None, raw=False, using=using
-    )
+        return cursor.fetchone()[0]
 
 
 def _sql_for(connection: Any, what: str, *sizes: int) -> str:

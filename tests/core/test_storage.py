@@ -4,19 +4,21 @@ import datetime
 import decimal
 import json
 import uuid
+from unittest import mock
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.sql import emit_post_migrate_signal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
+from django.db.models import signals
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from tests.testapp.models import Car, Cylinder, Engine
+from tests.testapp.models import Book, Car, Cylinder, Engine, Tag, Ticket
 from tsunami import storage
 from tsunami.models import Event, EventAggregate
-from tsunami.tracking import suspend
+from tsunami.tracking import acting_user, suspend
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL's insert function"
@@ -167,3 +169,107 @@ def test_an_aggregate_the_function_cannot_write_leaves_no_event(car, monkeypatch
         Event.objects.create(event_type="engines.tuned", target=engine, data={})
     assert Event.objects.count() == events
     assert not EventAggregate.objects.filter(aggregate_id="9" * 300).exists()
+
+
+# Automatic events without an Event instance: when nothing listens to Event's signals.
+
+EVENT_SIGNALS = {
+    "pre_init": signals.pre_init,
+    "post_init": signals.post_init,
+    "pre_save": signals.pre_save,
+    "post_save": signals.post_save,
+}
+
+
+def changes_of_every_kind(user):
+    """Create, update (to a type of its own), aggregate, add to m2m, delete.
+
+    Returns the events' rows and how many ``Event`` instances the changes built.
+    """
+    before = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    built = []
+    original = Event.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    with acting_user(user), mock.patch.object(Event, "__init__", counting_init):
+        car = Car.objects.create(manufacturer="Ford")
+        engine = Engine.objects.create(car=car, num_cylinders=6)
+        Cylinder.objects.create(engine=engine, bore=decimal.Decimal("80.5"))
+        ticket = Ticket.objects.create()
+        ticket.status = "closed"
+        ticket.save()
+        book = Book.objects.create(
+            title="Dune", published=datetime.date(1965, 8, 1), reference=uuid.UUID(int=7)
+        )
+        book.tags.add(Tag.objects.create(name="sf"))
+        engine.delete()
+    return len(built), [
+        (
+            event.event_type,
+            event.target_ctype_id,
+            event.target_id,
+            event.data,
+            event.previous_data,
+            event.user_id,
+            sorted(event.aggregates.values_list("aggregate_ctype", "aggregate_id", "created_at")),
+            event.aggregates.get(
+                aggregate_ctype=event.target_ctype_id, aggregate_id=event.target_id
+            ).created_at
+            == event.created_at,
+        )
+        for event in Event.objects.filter(id__gt=before).order_by("id")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unobserved_event_is_written_without_an_instance(user):
+    assert storage.is_observed() is False
+    built, rows = changes_of_every_kind(user)
+    assert built == 0
+    assert [row[0] for row in rows] == [
+        "testapp.car.created",
+        "testapp.engine.created",
+        "testapp.cylinder.created",
+        "testapp.ticket.created",
+        "tickets.closed",
+        "testapp.book.created",
+        "testapp.tag.created",
+        "testapp.book.updated",
+        "testapp.cylinder.deleted",
+        "testapp.engine.deleted",
+    ]
+    assert all(row[5] == user.pk and row[7] for row in rows)
+    assert rows[2][3]["bore"] == "80.5"
+    assert len(rows[2][6]) == 3  # the cylinder, its engine and the engine's car
+    assert rows[4][4] == {"status": "open"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("signal", list(EVENT_SIGNALS))
+def test_a_listener_of_any_event_signal_gets_instances_and_the_same_rows(user, signal):
+    _, unobserved = changes_of_every_kind(user)
+    seen = []
+
+    def listener(sender, **kwargs):
+        seen.append(sender)
+
+    EVENT_SIGNALS[signal].connect(listener, sender=Event)
+    try:
+        assert storage.is_observed() is True
+        built, observed = changes_of_every_kind(user)
+    finally:
+        EVENT_SIGNALS[signal].disconnect(listener, sender=Event)
+    # One instance per event, each signalled; the init signals also see the rows read back.
+    assert built == len(observed)
+    assert len(seen) == len(observed) * (1 if signal.endswith("save") else 2)
+    assert [_shape(row) for row in observed] == [_shape(row) for row in unobserved]
+
+
+def _shape(row):
+    """A row without the primary keys and times that differ between two runs."""
+    event_type, _, _, data, previous, user_id, aggregates, same_time = row
+    data = {key: value for key, value in data.items() if key not in ("car", "engine", "tags")}
+    return event_type, data, previous, user_id, len(aggregates), same_time
