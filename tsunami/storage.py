@@ -49,8 +49,9 @@ _AGGREGATE_COLUMNS = ("event_id", "aggregate_ctype_id", "aggregate_id", "created
 # would build one per call, and as text, which costs psycopg less than its Jsonb adapter.
 _encode_json = DjangoJSONEncoder().encode
 _EVENT_SIGNALS = (post_save, pre_save, post_init, pre_init)
-# The mark of a sender without receivers in a signal's cache (None: never there, as a sender).
-_NO_RECEIVERS = getattr(dispatcher, "NO_RECEIVERS", None)
+# The mark of a sender without receivers in a signal's cache; should a Django version not
+# have it, a mark that never matches, so that has_listeners() is always asked.
+_NO_RECEIVERS = getattr(dispatcher, "NO_RECEIVERS", object())
 # database alias -> whether tsunami's function exists there (PostgreSQL only)
 _has_function: dict[str, bool] = {}
 # (vendor, what, sizes...) -> SQL

@@ -273,3 +273,19 @@ def _shape(row):
     event_type, _, _, data, previous, user_id, aggregates, same_time = row
     data = {key: value for key, value in data.items() if key not in ("car", "engine", "tags")}
     return event_type, data, previous, user_id, len(aggregates), same_time
+
+
+def test_observation_is_asked_of_the_signals_without_their_cache(monkeypatch):
+    # As on a Django without the cache's "no receivers" mark.
+    monkeypatch.setattr(storage, "_NO_RECEIVERS", object())
+    assert storage.is_observed() is False
+
+    def listener(sender, **kwargs):
+        pass
+
+    signals.post_init.connect(listener, sender=Event)
+    try:
+        assert storage.is_observed() is True
+    finally:
+        signals.post_init.disconnect(listener, sender=Event)
+    assert storage.is_observed() is False
