@@ -53,7 +53,7 @@ def _changes(
     instance: models.Model, spec: ModelSpec, update_fields: Any
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return the new and the previous values of the fields that changed."""
-    snapshot = tracking.get_snapshot(instance) or {}
+    snapshot = _snapshot_of_row(instance) or {}
     state = instance.__dict__
     data: dict[str, Any] = {}
     previous: dict[str, Any] = {}
@@ -131,10 +131,18 @@ def _is_recording(instance: Any) -> bool:
     return not tracking.is_suspended() and not tracking.is_muted(instance)
 
 
-def on_pre_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    """Forget the snapshot of an instance built in code: its database row is unknown."""
-    if instance._state.adding:
-        tracking.forget_snapshot(instance)
+def _snapshot_of_row(instance: models.Model) -> dict[str, Any] | None:
+    """Return the instance's snapshot, unless it is of another row than the one it saves.
+
+    An instance given another primary key after loading (to save over another row, or
+    to delete it) knows nothing of that row's values.
+    """
+    snapshot = tracking.get_snapshot(instance)
+    if snapshot is not None:
+        attname = instance._meta.pk.attname
+        if attname in snapshot and snapshot[attname] != instance.pk:
+            return None
+    return snapshot
 
 
 def on_post_save(
@@ -171,7 +179,7 @@ def on_post_delete(
     if not _is_recording(instance):
         return
     spec = spec_for(sender)
-    state = tracking.get_snapshot(instance) or instance.__dict__
+    state = _snapshot_of_row(instance) or instance.__dict__
     _write_event(instance, spec, "deleted", _state_of(instance, spec, state), None, using)
 
 
@@ -360,7 +368,6 @@ def connect() -> None:
         if not conf.is_tracked(model):
             continue
         _loaded_rows[model] = tracking.LoadedRows(model, spec_for(model).mutable_attnames)
-        _connect(signals.pre_save, on_pre_save, model)
         _connect(signals.post_save, on_post_save, model)
         _connect(signals.post_delete, on_post_delete, model)
         if model._meta.proxy:

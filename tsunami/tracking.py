@@ -326,11 +326,6 @@ def get_snapshot(instance: models.Model) -> dict[str, Any] | None:
     return snapshot
 
 
-def forget_snapshot(instance: models.Model) -> None:
-    """Mark the instance's database state as unknown."""
-    instance.__dict__[SNAPSHOT_ATTR] = None
-
-
 def refresh_snapshot(instance: models.Model, attnames: set[str], mutable: tuple[str, ...]) -> None:
     """Update the snapshot for fields just reloaded from the database."""
     snapshot = get_snapshot(instance)

@@ -380,3 +380,38 @@ def test_only_loaded_instances_of_tracked_models_get_a_snapshot():
     assert tracking.get_snapshot(Untracked.objects.get(pk=untracked.pk)) is None
     with override_settings(TSUNAMI={"EXCLUDE_MODELS": ["testapp.Car"]}):
         assert tracking.get_snapshot(Car.objects.get(pk=car.pk)) is None
+
+
+def test_an_instance_saved_over_another_row_is_compared_with_nothing_it_did_not_load():
+    ford = Car.objects.create(manufacturer="Ford")
+    vw = Car.objects.create(manufacturer="VW")
+    car = Car.objects.get(pk=ford.pk)
+    car.pk = vw.pk  # the same values, saved over the VW row
+    car.save()
+    event = last_event()
+    assert (event.event_type, event.target_id) == ("testapp.car.updated", str(vw.pk))
+    # The Ford row it loaded says nothing of the VW row's values.
+    assert (event.data, event.previous_data) == ({"manufacturer": "Ford"}, {})
+
+
+def test_an_instance_deleted_under_another_primary_key_records_its_own_values():
+    ford = Car.objects.create(manufacturer="Ford")
+    vw = Car.objects.create(manufacturer="VW")
+    car = Car.objects.get(pk=ford.pk)
+    car.manufacturer = "Seat"
+    car.pk = vw.pk
+    car.delete()
+    event = last_event()
+    assert (event.event_type, event.target_id) == ("testapp.car.deleted", str(vw.pk))
+    assert event.data == {"manufacturer": "Seat"}
+
+
+def test_an_instance_marked_as_adding_is_still_compared_with_the_row_it_loaded():
+    car = Car.objects.create(manufacturer="Ford")
+    car = Car.objects.get(pk=car.pk)
+    car._state.adding = True  # as some copy recipes leave it; the row exists: an UPDATE
+    car.manufacturer = "VW"
+    car.save()
+    event = last_event()
+    assert event.event_type == "testapp.car.updated"
+    assert (event.data, event.previous_data) == ({"manufacturer": "VW"}, {"manufacturer": "Ford"})
