@@ -271,8 +271,13 @@ def test_a_listener_of_any_event_signal_gets_instances_and_the_same_rows(user, s
 def _shape(row):
     """A row without the primary keys and times that differ between two runs."""
     event_type, _, _, data, previous, user_id, aggregates, same_time = row
-    data = {key: value for key, value in data.items() if key not in ("car", "engine", "tags")}
+    keys = {"car": type, "engine": type, "tags": len}
+    data = {key: keys.get(key, _same)(value) for key, value in data.items()}
     return event_type, data, previous, user_id, len(aggregates), same_time
+
+
+def _same(value):
+    return value
 
 
 def test_observation_is_asked_of_the_signals_without_their_cache(monkeypatch):
