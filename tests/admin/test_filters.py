@@ -209,6 +209,16 @@ def test_invalid_dates_and_types_are_reported_not_applied(superuser_client, date
     assert "Choose a content type from the list." in html
 
 
+@pytest.mark.parametrize("ctype", ["¹", "٣", "1" * 19])
+def test_a_content_type_that_is_no_ascii_number_is_reported(superuser_client, dated, ctype):
+    # "¹".isdigit() is true, but int() refuses it.
+    response = superuser_client.get(
+        reverse("admin:tsunami_event_changelist"), {"target_ctype": ctype}
+    )
+    assert response.status_code == 200
+    assert "Choose a content type from the list." in response.content.decode()
+
+
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/New_York"])
 @pytest.mark.parametrize(
     "query",

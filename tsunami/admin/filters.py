@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 # Content type ids are integers; longer digit strings overflow SQLite's INTEGER.
 _MAX_ID_DIGITS = 18
+# ASCII digits only: str.isdigit() also accepts "¹", which int() refuses.
+_ID_RE = re.compile(rf"[0-9]{{1,{_MAX_ID_DIGITS}}}")
 
 
 @dataclass
@@ -162,7 +164,7 @@ class ObjectFilter(InputFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         ctype_id = self.value(self.ctype_parameter)
         object_id = self.value(self.id_parameter)
-        if ctype_id and not (ctype_id.isdigit() and len(ctype_id) <= _MAX_ID_DIGITS):
+        if ctype_id and not _ID_RE.fullmatch(ctype_id):
             self.errors[self.ctype_parameter] = str(_("Choose a content type from the list."))
             ctype_id = ""
         if not (ctype_id or object_id):
